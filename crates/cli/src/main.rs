@@ -1,0 +1,23 @@
+//! `spillover`: measure how a data augmentation spills over onto robustness to each of the
+//! 16 ImageNet-X factors of variation.
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+#[derive(Parser)]
+#[command(name = "spillover", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    // Each subcommand lives in its own module under `cmd/`; add one line here per command.
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {}
+}

@@ -5,6 +5,7 @@
 //! bit-identical to the official `imagenet-x` toolkit, and the statistics on top of them.
 //! No Burn here: this crate builds in seconds and scores predictions from any framework.
 
+pub mod annotations;
 pub mod atomic;
 pub mod factor;
 

@@ -1,0 +1,308 @@
+//! Reading an annotation directory.
+
+use super::{
+    AnnotationError, AnnotationRecord, ClassLabel, MetaclassRow, Partition, WhichFactor, files,
+};
+use crate::factor::{Factor, FactorSet};
+use rayon::prelude::*;
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+type Result<T> = std::result::Result<T, AnnotationError>;
+
+/// A directory of annotation files in the `imagenet_x` format (see the module docs).
+#[derive(Debug, Clone)]
+pub struct AnnotationDir {
+    root: PathBuf,
+}
+
+impl AnnotationDir {
+    /// Opens `root`; fails with [`AnnotationError::Missing`] (which says how to fetch) when absent.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        if !root.is_dir() {
+            return Err(AnnotationError::Missing { path: root });
+        }
+        Ok(AnnotationDir { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    fn read(&self, name: &str) -> Result<(PathBuf, Vec<u8>)> {
+        let path = self.path(name);
+        let bytes = std::fs::read(&path).map_err(|e| AnnotationError::io(&path, e))?;
+        Ok((path, bytes))
+    }
+
+    /// The factor annotations of one partition, in file order.
+    pub fn factor_records(
+        &self,
+        partition: Partition,
+        which: WhichFactor,
+    ) -> Result<Vec<AnnotationRecord>> {
+        let (path, bytes) = self.read(&files::factors(partition, which))?;
+        parse_factor_jsonl(&path, &bytes)
+    }
+
+    /// `filename_label.csv`: every validation file name with its class.
+    pub fn val_labels(&self) -> Result<Vec<(String, u32)>> {
+        let (path, bytes) = self.read(files::FILENAME_LABEL)?;
+        read_csv(&path, &bytes, &["file_name", "label"], |line, rec| {
+            let label = parse_u32(&path, line, "label", &rec[1])?;
+            Ok((rec[0].to_string(), label))
+        })
+    }
+
+    /// The metaclass CSV: row i is the metaclass of class i.
+    pub fn metaclasses(&self) -> Result<Vec<MetaclassRow>> {
+        let (path, bytes) = self.read(files::METACLASSES)?;
+        read_csv(&path, &bytes, &["wnid", "name", "metaclass"], |line, rec| {
+            Ok(MetaclassRow {
+                wnid: rec[0].to_string(),
+                name: rec[1].to_string(),
+                id: parse_u32(&path, line, "metaclass", &rec[2])?,
+            })
+        })
+    }
+
+    /// `imagenet_labels.txt`: one `wnid,label` line per class, no header.
+    pub fn class_labels(&self) -> Result<Vec<ClassLabel>> {
+        let (path, bytes) = self.read(files::LABELS)?;
+        let text = utf8(&path, &bytes)?;
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                let (wnid, label) = l.split_once(',').ok_or_else(|| {
+                    AnnotationError::parse(&path, i + 1, "expected `wnid,label`")
+                })?;
+                Ok(ClassLabel {
+                    wnid: wnid.to_string(),
+                    label: label.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// `prototypical_paths.csv`: the prototype images filtered out by default.
+    pub fn prototypes(&self) -> Result<Vec<String>> {
+        let (path, bytes) = self.read(files::PROTOTYPES)?;
+        read_csv(&path, &bytes, &["file_name"], |_, rec| Ok(rec[0].to_string()))
+    }
+
+    /// The ReaL labels: element i belongs to the i-th validation file in lexicographic order.
+    pub fn real_labels(&self) -> Result<Vec<Vec<u32>>> {
+        let (path, bytes) = self.read(files::REAL_LABELS)?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            AnnotationError::parse(
+                &path,
+                e.line(),
+                format!("{e}; expected one JSON array of label arrays"),
+            )
+        })
+    }
+}
+
+/// The JSONL fields of one record; factor values are checked to be 0 or 1 after parsing.
+#[derive(Deserialize)]
+struct RawRecord<'a> {
+    #[serde(borrow)]
+    file_name: Cow<'a, str>,
+    class: i64,
+    multiple_objects: i64,
+    background: i64,
+    color: i64,
+    brighter: i64,
+    darker: i64,
+    style: i64,
+    larger: i64,
+    smaller: i64,
+    object_blocking: i64,
+    person_blocking: i64,
+    partial_view: i64,
+    pattern: i64,
+    pose: i64,
+    shape: i64,
+    subcategory: i64,
+    texture: i64,
+    #[serde(default, borrow)]
+    justification: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    one_word: Option<Cow<'a, str>>,
+}
+
+impl RawRecord<'_> {
+    fn factor_values(&self) -> [(Factor, i64); 16] {
+        use Factor::*;
+        [
+            (Pose, self.pose),
+            (Background, self.background),
+            (Pattern, self.pattern),
+            (Color, self.color),
+            (Smaller, self.smaller),
+            (Shape, self.shape),
+            (PartialView, self.partial_view),
+            (Subcategory, self.subcategory),
+            (Texture, self.texture),
+            (Larger, self.larger),
+            (Darker, self.darker),
+            (ObjectBlocking, self.object_blocking),
+            (PersonBlocking, self.person_blocking),
+            (Style, self.style),
+            (Brighter, self.brighter),
+            (MultipleObjects, self.multiple_objects),
+        ]
+    }
+}
+
+/// Parses a factor JSONL file; lines are parsed in parallel, errors name the first bad line.
+pub(crate) fn parse_factor_jsonl(path: &Path, bytes: &[u8]) -> Result<Vec<AnnotationRecord>> {
+    let lines: Vec<(usize, &[u8])> = bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
+        .collect();
+    if lines.is_empty() {
+        return Err(AnnotationError::Invalid {
+            path: path.to_path_buf(),
+            message: "empty annotation file: expected one JSON object per line".into(),
+        });
+    }
+    lines
+        .par_iter()
+        .map(|&(i, line)| parse_record(path, i + 1, line))
+        .collect()
+}
+
+fn parse_record(path: &Path, line: usize, text: &[u8]) -> Result<AnnotationRecord> {
+    let raw: RawRecord = serde_json::from_slice(text)
+        .map_err(|e| AnnotationError::parse(path, line, e.to_string()))?;
+    let class = u32::try_from(raw.class).map_err(|_| {
+        AnnotationError::parse(path, line, format!("class {} is negative", raw.class))
+    })?;
+    let mut factors = FactorSet::EMPTY;
+    for (factor, value) in raw.factor_values() {
+        match value {
+            0 => {}
+            1 => factors.insert(factor),
+            v => {
+                return Err(AnnotationError::parse(
+                    path,
+                    line,
+                    format!("factor `{factor}` is {v}; factor values must be 0 or 1"),
+                ));
+            }
+        }
+    }
+    Ok(AnnotationRecord {
+        file_name: raw.file_name.into_owned(),
+        class,
+        factors,
+        justification: raw.justification.map(Cow::into_owned).unwrap_or_default(),
+        one_word: raw.one_word.map(Cow::into_owned).unwrap_or_default(),
+    })
+}
+
+fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| AnnotationError::Invalid {
+        path: path.to_path_buf(),
+        message: format!("not UTF-8 text ({e})"),
+    })
+}
+
+fn parse_u32(path: &Path, line: usize, column: &str, value: &str) -> Result<u32> {
+    value.trim().parse().map_err(|_| {
+        AnnotationError::parse(
+            path,
+            line,
+            format!("column `{column}`: `{value}` is not a non-negative integer"),
+        )
+    })
+}
+
+/// Reads a headed CSV whose header must start with `header`; `row` converts each record.
+fn read_csv<T>(
+    path: &Path,
+    bytes: &[u8],
+    header: &[&str],
+    mut row: impl FnMut(usize, &csv::StringRecord) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
+    let found = reader
+        .headers()
+        .map_err(|e| AnnotationError::parse(path, 1, e.to_string()))?
+        .clone();
+    let found_names: Vec<&str> = found.iter().collect();
+    if found_names.len() < header.len() || &found_names[..header.len()] != header {
+        return Err(AnnotationError::parse(
+            path,
+            1,
+            format!(
+                "header is `{}`, expected `{}`",
+                found_names.join(","),
+                header.join(",")
+            ),
+        ));
+    }
+    let mut out = Vec::new();
+    for result in reader.records() {
+        let rec = result.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            AnnotationError::parse(path, line, e.to_string())
+        })?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        out.push(row(line, &rec)?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &str = r#"{"file_name":"ILSVRC2012_val_00004487.JPEG","class":762,"multiple_objects":0,"background":0,"color":0,"brighter":0,"darker":0,"style":0,"larger":1,"smaller":0,"object_blocking":0,"person_blocking":0,"partial_view":0,"pattern":0,"pose":1,"shape":0,"subcategory":0,"texture":0,"justification":"close up of a \"sea bass\". ","one_word":"sea bass close up"}"#;
+
+    #[test]
+    fn parses_a_toolkit_line() {
+        let recs = parse_factor_jsonl(Path::new("a.jsonl"), LINE.as_bytes()).unwrap();
+        assert_eq!(recs.len(), 1);
+        let r = &recs[0];
+        assert_eq!(r.file_name, "ILSVRC2012_val_00004487.JPEG");
+        assert_eq!(r.class, 762);
+        assert_eq!(r.factors.iter().collect::<Vec<_>>(), vec![Factor::Pose, Factor::Larger]);
+        assert_eq!(r.justification, "close up of a \"sea bass\". ");
+    }
+
+    #[test]
+    fn bad_lines_name_file_and_line() {
+        let text = format!("{LINE}\n\n{}\n", LINE.replace("\"pose\":1", "\"pose\":2"));
+        let err = parse_factor_jsonl(Path::new("a.jsonl"), text.as_bytes()).unwrap_err();
+        assert_eq!(err.to_string(), "a.jsonl:3: factor `pose` is 2; factor values must be 0 or 1");
+        let text = LINE.replace("\"texture\":0,", "");
+        let err = parse_factor_jsonl(Path::new("b.jsonl"), text.as_bytes()).unwrap_err();
+        assert!(err.to_string().starts_with("b.jsonl:1: missing field `texture`"), "{err}");
+        let err = parse_factor_jsonl(Path::new("c.jsonl"), b"\n").unwrap_err();
+        assert!(err.to_string().contains("empty annotation file"), "{err}");
+    }
+
+    #[test]
+    fn csv_header_is_checked() {
+        let err = read_csv(Path::new("f.csv"), b"name,label\na,1\n", &["file_name", "label"], |_, r| {
+            Ok(r[0].to_string())
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "f.csv:1: header is `name,label`, expected `file_name,label`");
+        let err = read_csv(Path::new("f.csv"), b"file_name,label\na,1\nb,x\n", &["file_name", "label"], |l, r| {
+            parse_u32(Path::new("f.csv"), l, "label", &r[1])
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "f.csv:3: column `label`: `x` is not a non-negative integer");
+    }
+}

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod output;
 
 #[derive(Parser)]
 #[command(name = "spillover", version, about, long_about = None, propagate_version = true)]

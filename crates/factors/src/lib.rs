@@ -8,5 +8,6 @@
 pub mod annotations;
 pub mod atomic;
 pub mod factor;
+pub mod pyfloat;
 
 pub use factor::{Factor, FactorSet, METACLASSES, NUM_FACTORS};

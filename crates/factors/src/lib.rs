@@ -9,5 +9,6 @@ pub mod annotations;
 pub mod atomic;
 pub mod factor;
 pub mod pyfloat;
+pub mod stats;
 
 pub use factor::{Factor, FactorSet, METACLASSES, NUM_FACTORS};

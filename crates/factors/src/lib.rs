@@ -7,7 +7,9 @@
 
 pub mod annotations;
 pub mod atomic;
+pub mod eval;
 pub mod factor;
+pub mod predictions;
 pub mod pyfloat;
 pub mod stats;
 

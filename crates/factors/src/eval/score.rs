@@ -1,0 +1,221 @@
+//! One model's integer counts: everything the toolkit's tables are ratios of.
+
+use super::{ErrorType, EvalSet, HUMAN};
+use crate::factor::{NUM_FACTORS, METACLASSES};
+use crate::predictions::ABSENT;
+
+/// Calibration bins of the toolkit's `estimated_calibration_error`.
+pub const N_BINS: usize = 15;
+const N_META: usize = METACLASSES.len();
+
+/// Correct / total counts over one group of images.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    pub total: u64,
+    pub correct: u64,
+    pub factor_total: [u64; NUM_FACTORS],
+    pub factor_correct: [u64; NUM_FACTORS],
+}
+
+impl Counts {
+    fn add(&mut self, factors: u16, correct: bool) {
+        self.total += 1;
+        self.correct += u64::from(correct);
+        let mut bits = factors;
+        while bits != 0 {
+            let f = bits.trailing_zeros() as usize;
+            self.factor_total[f] += 1;
+            self.factor_correct[f] += u64::from(correct);
+            bits &= bits - 1;
+        }
+    }
+}
+
+/// Calibration bins over one group, accumulated in the toolkit's row order (`np.bincount`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrationBins {
+    pub prob_sum: [f64; N_BINS],
+    pub correct: [u64; N_BINS],
+    pub total: [u64; N_BINS],
+}
+
+impl Default for CalibrationBins {
+    fn default() -> Self {
+        CalibrationBins {
+            prob_sum: [0.0; N_BINS],
+            correct: [0; N_BINS],
+            total: [0; N_BINS],
+        }
+    }
+}
+
+/// `np.searchsorted(np.linspace(0, 1, 16)[1:-1], p)`: the number of inner edges strictly below `p`.
+pub(crate) fn bin_of(p: f64) -> usize {
+    let step = 1.0 / N_BINS as f64;
+    (1..N_BINS).take_while(|&i| (i as f64) * step < p).count()
+}
+
+impl CalibrationBins {
+    fn add(&mut self, prob: f64, correct: bool) {
+        let b = bin_of(prob);
+        self.prob_sum[b] += prob;
+        self.correct[b] += u64::from(correct);
+        self.total[b] += 1;
+    }
+
+    /// Expected calibration error as the toolkit computes it; NaN for an empty group.
+    pub fn ece(&self) -> f64 {
+        let n: u64 = self.total.iter().sum();
+        if n == 0 {
+            return f64::NAN;
+        }
+        let terms: Vec<f64> = (0..N_BINS)
+            .filter(|&b| self.total[b] != 0)
+            .map(|b| {
+                let t = self.total[b] as f64;
+                let acc = self.correct[b] as f64 / t;
+                let conf = self.prob_sum[b] / t;
+                (acc - conf).abs() * (t / n as f64)
+            })
+            .collect();
+        numpy_sum(&terms)
+    }
+}
+
+/// NumPy's pairwise summation for at most 128 elements (`np.sum` of a short float64 array).
+pub(crate) fn numpy_sum(a: &[f64]) -> f64 {
+    if a.len() < 8 {
+        return a.iter().fold(0.0, |s, x| s + x);
+    }
+    assert!(a.len() <= 128, "numpy_sum covers the unblocked case only");
+    let mut r = [0.0; 8];
+    r.copy_from_slice(&a[..8]);
+    let full = a.len() - a.len() % 8;
+    for chunk in a[8..full].chunks_exact(8) {
+        for (acc, x) in r.iter_mut().zip(chunk) {
+            *acc += x;
+        }
+    }
+    let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for x in &a[full..] {
+        res += x;
+    }
+    res
+}
+
+/// Everything scored for one model under one error type.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ErrorTypeScores {
+    pub all: Counts,
+    pub by_metaclass: Vec<Counts>,
+    /// Correct predictions per class (index = label); totals are in [`ModelScores::class_total`].
+    pub class_correct: Vec<u32>,
+    pub calibration_all: CalibrationBins,
+    pub calibration_by_factor: Vec<CalibrationBins>,
+    /// Per-image correctness in scored order (only for images with a prediction), kept for
+    /// bootstrap intervals.
+    pub outcomes: Vec<bool>,
+}
+
+/// One model's scores under all three error types.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelScores {
+    pub model: String,
+    /// Images used (scored images that have a prediction).
+    pub used: usize,
+    /// Scored images per class that have a prediction.
+    pub class_total: Vec<u32>,
+    /// Per-image factor sets of the used images, in scored order (for bootstrap intervals).
+    pub used_factors: Vec<crate::FactorSet>,
+    /// Indexed by [`ErrorType`]; `real_class` is empty when the set has no ReaL labels.
+    pub by_type: [ErrorTypeScores; 3],
+}
+
+impl ModelScores {
+    pub fn get(&self, error_type: ErrorType) -> &ErrorTypeScores {
+        &self.by_type[error_type.index()]
+    }
+}
+
+impl EvalSet {
+    /// Scores one model. `class[i]` is the prediction for scored image `i` ([`ABSENT`] = none).
+    pub fn score(&self, model: &str, class: &[u16], prob: &[f64]) -> ModelScores {
+        assert_eq!(class.len(), self.len(), "predictions must be aligned with the scored images");
+        let nc = self.num_classes as usize;
+        let mut scores = ModelScores {
+            model: model.to_string(),
+            used: 0,
+            class_total: vec![0; nc],
+            used_factors: Vec::new(),
+            by_type: Default::default(),
+        };
+        let types: &[ErrorType] = if self.has_real_labels() { &ErrorType::ALL } else { &ErrorType::ALL[..2] };
+        for &t in types {
+            let s = &mut scores.by_type[t.index()];
+            s.by_metaclass = vec![Counts::default(); N_META];
+            s.class_correct = vec![0; nc];
+            s.calibration_by_factor = vec![CalibrationBins::default(); NUM_FACTORS];
+        }
+        for i in 0..self.len() {
+            let pred = class[i];
+            if pred == ABSENT {
+                continue;
+            }
+            let label = self.class[i];
+            let factors = self.factors[i].0;
+            let p = prob[i];
+            scores.used += 1;
+            scores.class_total[label as usize] += 1;
+            scores.used_factors.push(self.factors[i]);
+            for &t in types {
+                let correct = match t {
+                    ErrorType::Class => pred == label,
+                    ErrorType::Metaclass => self.class_metaclass[pred as usize] == self.metaclass[i],
+                    ErrorType::RealClass => self.real_labels(i).contains(&pred),
+                };
+                let s = &mut scores.by_type[t.index()];
+                s.all.add(factors, correct);
+                s.by_metaclass[self.metaclass[i] as usize].add(factors, correct);
+                s.class_correct[label as usize] += u32::from(correct);
+                s.calibration_all.add(p, correct);
+                let mut bits = factors;
+                while bits != 0 {
+                    let f = bits.trailing_zeros() as usize;
+                    s.calibration_by_factor[f].add(p, correct);
+                    bits &= bits - 1;
+                }
+                s.outcomes.push(correct);
+            }
+        }
+        scores
+    }
+
+    /// The toolkit's `human` pseudo-model: every label predicted with probability 1.
+    pub fn human(&self) -> ModelScores {
+        let prob = vec![1.0; self.len()];
+        self.score(HUMAN, &self.class, &prob)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_follow_numpy_searchsorted_left() {
+        assert_eq!(bin_of(0.0), 0);
+        assert_eq!(bin_of(1.0 / 15.0), 0, "a value on an edge goes to the lower bin");
+        assert_eq!(bin_of(1.0 / 15.0 + 1e-12), 1);
+        assert_eq!(bin_of(0.5), 7);
+        assert_eq!(bin_of(1.0), 14);
+    }
+
+    #[test]
+    fn numpy_pairwise_sum_order() {
+        // np.sum(np.array([0.1]*10 + [1e16, -1e16] + [0.3]*3)) == 0.8999999999999999 (numpy 1.23.5)
+        let mut a = vec![0.1; 10];
+        a.extend([1e16, -1e16, 0.3, 0.3, 0.3]);
+        assert_eq!(numpy_sum(&a), 0.8999999999999999);
+        assert_eq!(numpy_sum(&[0.1, 0.2, 0.3]), 0.1 + 0.2 + 0.3);
+    }
+}

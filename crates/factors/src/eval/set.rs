@@ -1,0 +1,221 @@
+//! The scored image set: annotations joined with everything a score needs.
+
+use super::ErrorType;
+use crate::annotations::{AnnotationDir, AnnotationError, Partition, WhichFactor, files};
+use crate::factor::{FactorSet, collapse_metaclass};
+use crate::predictions::{NameIndex, ParseContext, PredictionError, read_predictions_file};
+use rustc_hash::FxHashMap;
+use std::path::Path;
+
+/// Which annotations to score against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalOptions {
+    pub partition: Partition,
+    pub which: WhichFactor,
+    /// Drop the prototype images, as the toolkit does by default.
+    pub filter_prototypes: bool,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            partition: Partition::Val,
+            which: WhichFactor::Top,
+            filter_prototypes: true,
+        }
+    }
+}
+
+/// Errors building an [`EvalSet`] or scoring with it.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error(transparent)]
+    Annotations(#[from] AnnotationError),
+    #[error(transparent)]
+    Predictions(#[from] PredictionError),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// The images that are scored, in annotation-file order (the toolkit's row order).
+#[derive(Debug, Clone)]
+pub struct EvalSet {
+    pub options: EvalOptions,
+    pub names: Vec<String>,
+    pub class: Vec<u16>,
+    pub factors: Vec<FactorSet>,
+    /// Collapsed metaclass (index into [`crate::METACLASSES`]) of each image's label.
+    pub metaclass: Vec<u8>,
+    /// Collapsed metaclass of every class index.
+    pub class_metaclass: Vec<u8>,
+    /// ReaL label sets as CSR (`real_offsets[i]..real_offsets[i+1]` into `real_labels`), if known.
+    real: Option<(Vec<u32>, Vec<u16>)>,
+    pub num_classes: u32,
+    pub index: NameIndex,
+    description: String,
+}
+
+impl EvalSet {
+    /// Loads and joins the annotation files of `dir` for `options`.
+    pub fn load(dir: &AnnotationDir, options: EvalOptions) -> Result<Self, EvalError> {
+        let records = dir.factor_records(options.partition, options.which)?;
+        let metaclasses = dir.metaclasses()?;
+        let class_metaclass: Vec<u8> = metaclasses.iter().map(|m| collapse_metaclass(&m.name)).collect();
+        let num_classes = class_metaclass.len() as u32;
+        let factor_file = dir.path(&files::factors(options.partition, options.which));
+        if num_classes == 0 || num_classes > u32::from(u16::MAX) {
+            return Err(AnnotationError::Invalid {
+                path: dir.path(files::METACLASSES),
+                message: format!("{num_classes} classes; expected between 1 and 65535 rows"),
+            }
+            .into());
+        }
+        let prototypes: Vec<String> = if options.filter_prototypes { dir.prototypes()? } else { vec![] };
+        let is_prototype: rustc_hash::FxHashSet<&str> = prototypes.iter().map(String::as_str).collect();
+        let mut set = EvalSet {
+            options,
+            names: Vec::with_capacity(records.len()),
+            class: Vec::with_capacity(records.len()),
+            factors: Vec::with_capacity(records.len()),
+            metaclass: Vec::with_capacity(records.len()),
+            class_metaclass,
+            real: None,
+            num_classes,
+            index: NameIndex::new(&[], []),
+            description: format!("{} annotations in {}", options.which, dir.root().display()),
+        };
+        let mut seen = rustc_hash::FxHashSet::default();
+        for (line, r) in records.into_iter().enumerate() {
+            if r.class >= num_classes {
+                return Err(AnnotationError::parse(
+                    &factor_file,
+                    line + 1,
+                    format!("class {} but the metaclass file lists only {num_classes} classes", r.class),
+                )
+                .into());
+            }
+            if !seen.insert(r.file_name.clone()) {
+                return Err(AnnotationError::parse(&factor_file, line + 1, format!("`{}` is annotated twice", r.file_name)).into());
+            }
+            if is_prototype.contains(r.file_name.as_str()) {
+                continue;
+            }
+            set.class.push(r.class as u16);
+            set.factors.push(r.factors);
+            set.metaclass.push(set.class_metaclass[r.class as usize]);
+            set.names.push(r.file_name);
+        }
+        let val_labels = match options.partition {
+            Partition::Val => dir.val_labels()?,
+            Partition::Train => vec![],
+        };
+        let others = val_labels.iter().map(|(n, _)| n.as_str()).chain(prototypes.iter().map(String::as_str));
+        set.index = NameIndex::new(&set.names, others);
+        if options.partition == Partition::Val && dir.path(files::REAL_LABELS).is_file() {
+            set.real = Some(load_real(dir, &set.names, &val_labels)?);
+        }
+        Ok(set)
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Whether `real_class` can be scored (ReaL labels exist for the validation split only).
+    pub fn has_real_labels(&self) -> bool {
+        self.real.is_some()
+    }
+
+    /// The ReaL labels of scored image `i` (empty when unknown).
+    pub fn real_labels(&self, i: usize) -> &[u16] {
+        match &self.real {
+            Some((offsets, labels)) => &labels[offsets[i] as usize..offsets[i + 1] as usize],
+            None => &[],
+        }
+    }
+
+    /// Checks that an error type can be scored with these annotations.
+    pub fn check_error_type(&self, error_type: ErrorType) -> Result<(), EvalError> {
+        if error_type == ErrorType::RealClass && !self.has_real_labels() {
+            return Err(EvalError::Unsupported(format!(
+                "error type real_class needs ReaL labels ({}), which exist for the val partition only; use --error-type class or metaclass",
+                files::REAL_LABELS
+            )));
+        }
+        Ok(())
+    }
+
+    /// Context for parsing prediction files against this set.
+    pub fn parse_context(&self) -> ParseContext<'_> {
+        ParseContext {
+            index: &self.index,
+            num_classes: self.num_classes,
+            partition: self.options.partition.name(),
+            universe: &self.description,
+        }
+    }
+
+    /// Reads a prediction file and scores it; `subset` allows files that miss annotated images.
+    pub fn score_file(&self, model: &str, path: &Path, subset: bool) -> Result<super::ModelScores, EvalError> {
+        let preds = read_predictions_file(path, &self.parse_context())?;
+        if preds.present == 0 {
+            return Err(PredictionError::NoOverlap { path: path.to_path_buf() }.into());
+        }
+        if !subset && preds.present < self.len() {
+            let missing: Vec<&str> = preds
+                .class
+                .iter()
+                .zip(&self.names)
+                .filter(|(c, _)| **c == crate::predictions::ABSENT)
+                .map(|(_, n)| n.as_str())
+                .collect();
+            let first = missing.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+            return Err(PredictionError::Missing {
+                path: path.to_path_buf(),
+                missing: missing.len(),
+                total: self.len(),
+                first,
+            }
+            .into());
+        }
+        Ok(self.score(model, &preds.class, &preds.prob))
+    }
+}
+
+/// Joins the ReaL file (element i = i-th validation name in lexicographic order) to the scored images.
+fn load_real(
+    dir: &AnnotationDir,
+    names: &[String],
+    val_labels: &[(String, u32)],
+) -> Result<(Vec<u32>, Vec<u16>), EvalError> {
+    let real = dir.real_labels()?;
+    let mut sorted: Vec<&str> = val_labels.iter().map(|(n, _)| n.as_str()).collect();
+    sorted.sort_unstable();
+    if real.len() != sorted.len() {
+        return Err(AnnotationError::Invalid {
+            path: dir.path(files::REAL_LABELS),
+            message: format!(
+                "{} label sets but {} lists {} validation images; element i belongs to the i-th file name in sorted order",
+                real.len(),
+                files::FILENAME_LABEL,
+                sorted.len()
+            ),
+        }
+        .into());
+    }
+    let position: FxHashMap<&str, usize> = sorted.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut offsets = Vec::with_capacity(names.len() + 1);
+    let mut labels = Vec::new();
+    offsets.push(0u32);
+    for name in names {
+        if let Some(&p) = position.get(name.as_str()) {
+            labels.extend(real[p].iter().map(|&c| c.min(u32::from(u16::MAX)) as u16));
+        }
+        offsets.push(labels.len() as u32);
+    }
+    Ok((offsets, labels))
+}

@@ -1,0 +1,120 @@
+//! File name -> image lookup, with a fast path for ImageNet's `ILSVRC2012_val_NNNNNNNN.JPEG`.
+
+use rustc_hash::FxHashMap;
+
+/// What a file name refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// An image that is scored, with its position in the scored set.
+    Scored(u32),
+    /// An image of the split that is not scored (unannotated, or a filtered prototype); the id is
+    /// unique among all known images, for duplicate detection.
+    Known(u32),
+}
+
+const PREFIX: &[u8] = b"ILSVRC2012_val_";
+const SUFFIX: &[u8] = b".JPEG";
+const IMAGENET_NAME_LEN: usize = PREFIX.len() + 8 + SUFFIX.len();
+
+/// The number in an ImageNet validation file name, if `name` has exactly that form.
+fn imagenet_val_number(name: &[u8]) -> Option<usize> {
+    if name.len() != IMAGENET_NAME_LEN || !name.starts_with(PREFIX) || !name.ends_with(SUFFIX) {
+        return None;
+    }
+    let digits = &name[PREFIX.len()..PREFIX.len() + 8];
+    digits.iter().try_fold(0usize, |acc, d| d.is_ascii_digit().then(|| acc * 10 + usize::from(d - b'0')))
+}
+
+/// Maps every known file name of a split to a [`Slot`]. Ids `0..n_scored` are the scored images
+/// in order; the rest are known-but-unscored images.
+#[derive(Debug, Clone)]
+pub struct NameIndex {
+    n_scored: u32,
+    n_known: u32,
+    /// ImageNet val number -> id + 1 (0: absent). Names of that form live only here.
+    by_number: Vec<u32>,
+    by_name: FxHashMap<Box<[u8]>, u32>,
+}
+
+impl NameIndex {
+    /// Builds the index: `scored` get ids `0..scored.len()` in order, `others` (names not in
+    /// `scored`) the following ids. A name given twice keeps its first id.
+    pub fn new<'a>(scored: &'a [String], others: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut index = NameIndex {
+            n_scored: scored.len() as u32,
+            n_known: 0,
+            by_number: Vec::new(),
+            by_name: FxHashMap::default(),
+        };
+        for name in scored.iter().map(String::as_str).chain(others) {
+            index.insert(name.as_bytes());
+        }
+        index
+    }
+
+    fn insert(&mut self, name: &[u8]) {
+        if self.lookup_id(name).is_some() {
+            return;
+        }
+        let id = self.n_known;
+        self.n_known += 1;
+        match imagenet_val_number(name) {
+            Some(k) => {
+                if k >= self.by_number.len() {
+                    self.by_number.resize(k + 1, 0);
+                }
+                self.by_number[k] = id + 1;
+            }
+            None => {
+                self.by_name.insert(name.into(), id);
+            }
+        }
+    }
+
+    fn lookup_id(&self, name: &[u8]) -> Option<u32> {
+        match imagenet_val_number(name) {
+            Some(k) => self.by_number.get(k).copied().filter(|&v| v != 0).map(|v| v - 1),
+            None => self.by_name.get(name).copied(),
+        }
+    }
+
+    /// The slot of `name`, or `None` for a name that is not an image of this split.
+    pub fn lookup(&self, name: &[u8]) -> Option<Slot> {
+        self.lookup_id(name).map(|id| {
+            if id < self.n_scored {
+                Slot::Scored(id)
+            } else {
+                Slot::Known(id)
+            }
+        })
+    }
+
+    pub fn n_scored(&self) -> usize {
+        self.n_scored as usize
+    }
+
+    /// Number of known names (scored + unscored); ids are below this.
+    pub fn n_known(&self) -> usize {
+        self.n_known as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_up_both_forms() {
+        let scored = vec!["ILSVRC2012_val_00000007.JPEG".to_string(), "synth_val_1.png".to_string()];
+        let idx = NameIndex::new(&scored, ["ILSVRC2012_val_00050000.JPEG", "other.png", "synth_val_1.png"]);
+        assert_eq!(idx.lookup(b"ILSVRC2012_val_00000007.JPEG"), Some(Slot::Scored(0)));
+        assert_eq!(idx.lookup(b"synth_val_1.png"), Some(Slot::Scored(1)));
+        assert_eq!(idx.lookup(b"ILSVRC2012_val_00050000.JPEG"), Some(Slot::Known(2)));
+        assert_eq!(idx.lookup(b"other.png"), Some(Slot::Known(3)));
+        assert_eq!(idx.n_known(), 4);
+        assert_eq!(idx.lookup(b"ILSVRC2012_val_00000008.JPEG"), None);
+        assert_eq!(idx.lookup(b"ILSVRC2012_val_0000000x.JPEG"), None);
+        assert_eq!(idx.lookup(b"ILSVRC2012_val_00060000.JPEG"), None);
+        assert_eq!(idx.lookup(b"ILSVRC2012_val_00000007.jpeg"), None);
+    }
+}

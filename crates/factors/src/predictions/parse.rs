@@ -1,0 +1,370 @@
+//! Parsing prediction files into arrays aligned with the scored images.
+
+use super::{HEADER, NameIndex, PredictionError, Slot};
+use std::io::Read;
+use std::path::Path;
+
+/// Marks a scored image without a prediction in [`AlignedPredictions::class`].
+pub const ABSENT: u16 = u16::MAX;
+
+/// One model's predictions, indexed like the scored images.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlignedPredictions {
+    /// Predicted class per scored image, [`ABSENT`] where the file has no row for it.
+    pub class: Vec<u16>,
+    /// Predicted probability per scored image (0 where absent).
+    pub prob: Vec<f64>,
+    /// Number of scored images with a prediction.
+    pub present: usize,
+    /// Data rows in the file (including rows for known but unscored images).
+    pub rows: usize,
+}
+
+/// What a prediction file is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseContext<'a> {
+    pub index: &'a NameIndex,
+    /// Valid classes are `0..num_classes`.
+    pub num_classes: u32,
+    /// Split name for messages, e.g. `val`.
+    pub partition: &'a str,
+    /// Short description of the annotation set for messages.
+    pub universe: &'a str,
+}
+
+/// Reads `path` (`.csv`, or gzip by extension or magic bytes) and parses it.
+pub fn read_predictions_file(
+    path: &Path,
+    ctx: &ParseContext<'_>,
+) -> Result<AlignedPredictions, PredictionError> {
+    let raw = std::fs::read(path).map_err(|source| PredictionError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::with_capacity(raw.len() * 4);
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| PredictionError::Gzip {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        out
+    } else if path.to_string_lossy().ends_with(".gz") {
+        return Err(PredictionError::Gzip {
+            path: path.to_path_buf(),
+            message: "the name ends in .gz but the content is not gzip".into(),
+        });
+    } else {
+        raw
+    };
+    parse_predictions(path, &bytes, ctx)
+}
+
+struct Columns {
+    name: usize,
+    class: usize,
+    prob: usize,
+    count: usize,
+}
+
+impl Columns {
+    fn is_canonical(&self) -> bool {
+        self.count == 3 && self.name == 0 && self.class == 1 && self.prob == 2
+    }
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s {
+        if first.is_ascii_whitespace() {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., last] = s {
+        if last.is_ascii_whitespace() {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    s
+}
+
+fn parse_header(path: &Path, line: &[u8]) -> Result<Columns, PredictionError> {
+    let text = String::from_utf8_lossy(line);
+    let fields: Vec<String> = text.split(',').map(|f| f.trim().trim_matches('"').to_string()).collect();
+    let find = |name: &str| fields.iter().position(|f| f == name);
+    let missing: Vec<&str> = HEADER.iter().copied().filter(|h| find(h).is_none()).collect();
+    if !missing.is_empty() {
+        let looks_like_data = fields.len() == 3 && fields[1].parse::<u32>().is_ok();
+        let message = if looks_like_data {
+            format!("no header line (the first line `{}` looks like data)", text.trim())
+        } else {
+            format!("header `{}` lacks column(s) {}", text.trim(), missing.join(", "))
+        };
+        return Err(PredictionError::Header {
+            path: path.to_path_buf(),
+            message,
+        });
+    }
+    Ok(Columns {
+        name: find(HEADER[0]).unwrap_or(0),
+        class: find(HEADER[1]).unwrap_or(1),
+        prob: find(HEADER[2]).unwrap_or(2),
+        count: fields.len(),
+    })
+}
+
+struct Accumulator<'a> {
+    path: &'a Path,
+    ctx: &'a ParseContext<'a>,
+    out: AlignedPredictions,
+    /// First line (1-based) on which each known id was seen; 0 = not seen.
+    seen: Vec<u32>,
+}
+
+impl Accumulator<'_> {
+    fn row_error(&self, line: usize, message: String) -> PredictionError {
+        PredictionError::Row {
+            path: self.path.to_path_buf(),
+            line,
+            message,
+        }
+    }
+
+    fn accept(&mut self, line: usize, name: &[u8], class: &[u8], prob: &[u8]) -> Result<(), PredictionError> {
+        let name = trim(name);
+        if name.is_empty() {
+            return Err(self.row_error(line, "empty file_name".into()));
+        }
+        let class = self.parse_class(line, trim(class))?;
+        let prob = self.parse_prob(line, trim(prob))?;
+        let slot = self.ctx.index.lookup(name).ok_or_else(|| PredictionError::UnknownName {
+            path: self.path.to_path_buf(),
+            line,
+            name: String::from_utf8_lossy(name).into_owned(),
+            partition: self.ctx.partition.to_string(),
+            universe: self.ctx.universe.to_string(),
+        })?;
+        let id = match slot {
+            Slot::Scored(i) | Slot::Known(i) => i as usize,
+        };
+        if self.seen[id] != 0 {
+            return Err(PredictionError::Duplicate {
+                path: self.path.to_path_buf(),
+                line,
+                first_line: self.seen[id] as usize,
+                name: String::from_utf8_lossy(name).into_owned(),
+            });
+        }
+        self.seen[id] = line as u32;
+        self.out.rows += 1;
+        if let Slot::Scored(i) = slot {
+            self.out.class[i as usize] = class;
+            self.out.prob[i as usize] = prob;
+            self.out.present += 1;
+        }
+        Ok(())
+    }
+
+    fn parse_class(&self, line: usize, field: &[u8]) -> Result<u16, PredictionError> {
+        let n = self.ctx.num_classes;
+        let value = (!field.is_empty() && field.len() <= 9 && field.iter().all(u8::is_ascii_digit))
+            .then(|| field.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')));
+        match value {
+            Some(v) if v < n => Ok(v as u16),
+            Some(v) => Err(self.row_error(
+                line,
+                format!("predicted_class {v} is outside 0..{} (these annotations have {n} classes)", n - 1),
+            )),
+            None => Err(self.row_error(
+                line,
+                format!(
+                    "predicted_class `{}` is not a class index (an integer in 0..{})",
+                    String::from_utf8_lossy(field),
+                    n - 1
+                ),
+            )),
+        }
+    }
+
+    fn parse_prob(&self, line: usize, field: &[u8]) -> Result<f64, PredictionError> {
+        let text = std::str::from_utf8(field).unwrap_or("");
+        match text.parse::<f64>() {
+            Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+            Ok(p) if p.is_nan() => Err(self.row_error(line, "predicted_probability is NaN".into())),
+            Ok(p) => Err(self.row_error(line, format!("predicted_probability {p} is outside [0, 1]"))),
+            Err(_) => Err(self.row_error(
+                line,
+                format!("predicted_probability `{}` is not a number", String::from_utf8_lossy(field)),
+            )),
+        }
+    }
+}
+
+/// Parses the bytes of a prediction file (`path` is for messages only).
+pub fn parse_predictions(
+    path: &Path,
+    bytes: &[u8],
+    ctx: &ParseContext<'_>,
+) -> Result<AlignedPredictions, PredictionError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if trim(bytes).is_empty() {
+        return Err(PredictionError::Empty { path: path.to_path_buf() });
+    }
+    let n = ctx.index.n_scored();
+    let mut acc = Accumulator {
+        path,
+        ctx,
+        out: AlignedPredictions {
+            class: vec![super::parse::ABSENT; n],
+            prob: vec![0.0; n],
+            present: 0,
+            rows: 0,
+        },
+        seen: vec![0; ctx.index.n_known()],
+    };
+    if memchr::memchr(b'"', bytes).is_some() {
+        parse_quoted(path, bytes, &mut acc)?;
+    } else {
+        parse_plain(path, bytes, &mut acc)?;
+    }
+    Ok(acc.out)
+}
+
+/// The fast path: no quoting anywhere, split lines and fields with memchr.
+fn parse_plain(path: &Path, bytes: &[u8], acc: &mut Accumulator<'_>) -> Result<(), PredictionError> {
+    let mut lines = bytes.split(|b| *b == b'\n').enumerate();
+    let (_, header) = lines.next().unwrap_or((0, b""));
+    let cols = parse_header(path, header.strip_suffix(b"\r").unwrap_or(header))?;
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(cols.count);
+    for (i, line) in lines {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if trim(line).is_empty() {
+            continue;
+        }
+        let lineno = i + 1;
+        if cols.is_canonical() {
+            let mut it = memchr::memchr_iter(b',', line);
+            if let (Some(a), Some(b), None) = (it.next(), it.next(), it.next()) {
+                acc.accept(lineno, &line[..a], &line[a + 1..b], &line[b + 1..])?;
+                continue;
+            }
+        }
+        fields.clear();
+        fields.extend(line.split(|b| *b == b','));
+        if fields.len() != cols.count {
+            return Err(acc.row_error(
+                lineno,
+                format!("expected {} comma-separated fields, found {}", cols.count, fields.len()),
+            ));
+        }
+        acc.accept(lineno, fields[cols.name], fields[cols.class], fields[cols.prob])?;
+    }
+    Ok(())
+}
+
+/// The general path for files with quoted fields, through the csv crate.
+fn parse_quoted(path: &Path, bytes: &[u8], acc: &mut Accumulator<'_>) -> Result<(), PredictionError> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    let mut records = reader.byte_records();
+    let header = match records.next() {
+        Some(Ok(h)) => h,
+        Some(Err(e)) => return Err(PredictionError::Header { path: path.to_path_buf(), message: e.to_string() }),
+        None => return Err(PredictionError::Empty { path: path.to_path_buf() }),
+    };
+    let cols = parse_header(path, &header.iter().collect::<Vec<_>>().join(&b','))?;
+    for record in records {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            acc.row_error(line, e.to_string())
+        })?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        if record.len() == 1 && trim(&record[0]).is_empty() {
+            continue;
+        }
+        if record.len() != cols.count {
+            return Err(acc.row_error(
+                line,
+                format!("expected {} comma-separated fields, found {}", cols.count, record.len()),
+            ));
+        }
+        acc.accept(line, &record[cols.name], &record[cols.class], &record[cols.prob])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> NameIndex {
+        let scored: Vec<String> = (1..=3).map(|i| format!("ILSVRC2012_val_{i:08}.JPEG")).collect();
+        NameIndex::new(&scored, ["ILSVRC2012_val_00000004.JPEG"])
+    }
+
+    fn parse(text: &str) -> Result<AlignedPredictions, PredictionError> {
+        let idx = index();
+        let ctx = ParseContext { index: &idx, num_classes: 1000, partition: "val", universe: "ImageNet-X" };
+        parse_predictions(Path::new("p.csv"), text.as_bytes(), &ctx)
+    }
+
+    fn err(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parses_any_row_and_column_order() {
+        let p = parse("file_name,predicted_class,predicted_probability\r\nILSVRC2012_val_00000003.JPEG,7,0.5\r\nILSVRC2012_val_00000004.JPEG,1,1\r\nILSVRC2012_val_00000001.JPEG,999,0.25\r\n\n").unwrap();
+        assert_eq!(p.class, vec![999, ABSENT, 7]);
+        assert_eq!(p.prob, vec![0.25, 0.0, 0.5]);
+        assert_eq!((p.present, p.rows), (2, 3));
+        let q = parse("predicted_probability,extra,file_name,predicted_class\n0.5,x,ILSVRC2012_val_00000003.JPEG,7\n").unwrap();
+        assert_eq!((q.class[2], q.prob[2]), (7, 0.5));
+        let r = parse("\"file_name\",\"predicted_class\",\"predicted_probability\"\n\"ILSVRC2012_val_00000002.JPEG\",3,0.125\n").unwrap();
+        assert_eq!((r.class[1], r.prob[1]), (3, 0.125));
+    }
+
+    #[test]
+    fn bad_rows_are_named() {
+        let h = "file_name,predicted_class,predicted_probability\n";
+        assert_eq!(err(""), "p.csv: the file is empty; expected a header `file_name,predicted_class,predicted_probability` and one row per image");
+        assert!(err("ILSVRC2012_val_00000001.JPEG,3,0.5\n").contains("p.csv:1: no header line"));
+        assert!(err("file_name,class,predicted_probability\n").contains("lacks column(s) predicted_class"));
+        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1000,0.5\n")), "p.csv:2: predicted_class 1000 is outside 0..999 (these annotations have 1000 classes)");
+        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,-1,0.5\n")), "p.csv:2: predicted_class `-1` is not a class index (an integer in 0..999)");
+        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,cat,0.5\n")), "p.csv:2: predicted_class `cat` is not a class index (an integer in 0..999)");
+        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1,nan\n")), "p.csv:2: predicted_probability is NaN");
+        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1,1.5\n")), "p.csv:2: predicted_probability 1.5 is outside [0, 1]");
+        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1,high\n")), "p.csv:2: predicted_probability `high` is not a number");
+        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1\n")), "p.csv:2: expected 3 comma-separated fields, found 2");
+        assert!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1,0.5\n\nILSVRC2012_val_00000001.JPEG,2,0.5\n"))
+            .starts_with("p.csv:4: `ILSVRC2012_val_00000001.JPEG` appears twice (first on line 2)"));
+        assert!(err(&format!("{h}ILSVRC2012_val_00000009.JPEG,1,0.5\n"))
+            .starts_with("p.csv:2: `ILSVRC2012_val_00000009.JPEG` is not an image of the val split of these annotations (ImageNet-X)"));
+    }
+
+    #[test]
+    fn gzip_is_detected_and_corruption_reported() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let idx = index();
+        let ctx = ParseContext { index: &idx, num_classes: 1000, partition: "val", universe: "ImageNet-X" };
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"file_name,predicted_class,predicted_probability\nILSVRC2012_val_00000002.JPEG,5,0.75\n").unwrap();
+        let bytes = gz.finish().unwrap();
+        let good = dir.path().join("m.csv.gz");
+        std::fs::write(&good, &bytes).unwrap();
+        assert_eq!(read_predictions_file(&good, &ctx).unwrap().class[1], 5);
+        let bad = dir.path().join("bad.csv.gz");
+        std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+        let e = read_predictions_file(&bad, &ctx).unwrap_err().to_string();
+        assert!(e.contains("bad.csv.gz: corrupt gzip data"), "{e}");
+        let fake = dir.path().join("fake.csv.gz");
+        std::fs::write(&fake, b"file_name,predicted_class,predicted_probability\n").unwrap();
+        let e = read_predictions_file(&fake, &ctx).unwrap_err().to_string();
+        assert!(e.contains("not gzip"), "{e}");
+    }
+}

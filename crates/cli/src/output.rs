@@ -58,7 +58,9 @@ impl Cell {
             Cell::Text(s) => s.as_str().into(),
             Cell::Int(i) => (*i).into(),
             // Non-finite floats have no JSON number; `from_f64` gives None -> null.
-            Cell::Float(x) => serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, Into::into),
+            Cell::Float(x) => {
+                serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, Into::into)
+            }
         }
     }
 }
@@ -100,12 +102,20 @@ pub struct Table {
 
 impl Table {
     pub fn new<S: Into<String>>(headers: impl IntoIterator<Item = S>) -> Self {
-        Table { headers: headers.into_iter().map(Into::into).collect(), rows: Vec::new(), digits: 6 }
+        Table {
+            headers: headers.into_iter().map(Into::into).collect(),
+            rows: Vec::new(),
+            digits: 6,
+        }
     }
 
     /// Appends a row; it must have one cell per header (a programming error otherwise).
     pub fn push(&mut self, row: Vec<Cell>) {
-        assert_eq!(row.len(), self.headers.len(), "row length must match the header");
+        assert_eq!(
+            row.len(),
+            self.headers.len(),
+            "row length must match the header"
+        );
         self.rows.push(row);
     }
 
@@ -160,10 +170,16 @@ impl Table {
 
     /// Cells as human strings, the column widths, and whether each column is numeric.
     /// `fix` rewrites every header and cell (e.g. escaping) before widths are measured.
-    fn human_cells(&self, fix: fn(String) -> String) -> (Vec<String>, Vec<Vec<String>>, Vec<usize>, Vec<bool>) {
+    fn human_cells(
+        &self,
+        fix: fn(String) -> String,
+    ) -> (Vec<String>, Vec<Vec<String>>, Vec<usize>, Vec<bool>) {
         let headers: Vec<String> = self.headers.iter().cloned().map(fix).collect();
-        let cells: Vec<Vec<String>> =
-            self.rows.iter().map(|r| r.iter().map(|c| fix(c.human(self.digits))).collect()).collect();
+        let cells: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| fix(c.human(self.digits))).collect())
+            .collect();
         let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
         for row in &cells {
             for (w, c) in widths.iter_mut().zip(row) {
@@ -197,7 +213,13 @@ impl Table {
         let rule: Vec<String> = widths
             .iter()
             .zip(&numeric)
-            .map(|(w, num)| if *num { format!("{}:", "-".repeat(w - 1)) } else { "-".repeat(*w) })
+            .map(|(w, num)| {
+                if *num {
+                    format!("{}:", "-".repeat(w - 1))
+                } else {
+                    "-".repeat(*w)
+                }
+            })
             .collect();
         push_line(&mut out, &rule, &widths, &numeric, " | ", "| ", " |");
         for row in &cells {
@@ -242,9 +264,24 @@ mod tests {
 
     fn sample() -> Table {
         let mut t = Table::new(["model", "n", "pose", "note"]);
-        t.push(vec!["resnet50".into(), 3usize.into(), 0.694739033548185.into(), "a,b".into()]);
-        t.push(vec!["vit".into(), 10usize.into(), f64::NAN.into(), "say \"hi\"".into()]);
-        t.push(vec!["tiny".into(), 0usize.into(), 0.00001.into(), "".into()]);
+        t.push(vec![
+            "resnet50".into(),
+            3usize.into(),
+            0.694739033548185.into(),
+            "a,b".into(),
+        ]);
+        t.push(vec![
+            "vit".into(),
+            10usize.into(),
+            f64::NAN.into(),
+            "say \"hi\"".into(),
+        ]);
+        t.push(vec![
+            "tiny".into(),
+            0usize.into(),
+            0.00001.into(),
+            "".into(),
+        ]);
         t
     }
 
@@ -258,7 +295,11 @@ mod tests {
         assert_eq!(sample().render(Format::Csv), want);
         let mut whole = Table::new(["x"]);
         whole.push(vec![1.0.into()]);
-        assert_eq!(whole.render(Format::Csv), "x\n1.0\n", "integral floats keep `.0`");
+        assert_eq!(
+            whole.render(Format::Csv),
+            "x\n1.0\n",
+            "integral floats keep `.0`"
+        );
     }
 
     #[test]
@@ -304,7 +345,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("spillover-output-{}", std::process::id()));
         let path = dir.join("t.csv");
         sample().write_file(Format::Csv, &path).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), sample().render(Format::Csv));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            sample().render(Format::Csv)
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -12,5 +12,6 @@ pub mod factor;
 pub mod predictions;
 pub mod pyfloat;
 pub mod stats;
+pub mod analyze;
 
 pub use factor::{Factor, FactorSet, METACLASSES, NUM_FACTORS};

@@ -50,7 +50,11 @@ pub fn general(x: f64, digits: usize) -> String {
     }
     let digits = digits.max(1);
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if x.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     // Round to `digits` significant digits first: the exponent after rounding decides the style.
     let sci = format!("{:.*e}", digits - 1, x);
@@ -110,7 +114,11 @@ mod tests {
         for &(x, want) in cases {
             assert_eq!(repr(x), want, "repr({x:?})");
             if x.is_finite() {
-                assert_eq!(repr(x).parse::<f64>().unwrap().to_bits(), x.to_bits(), "round trip");
+                assert_eq!(
+                    repr(x).parse::<f64>().unwrap().to_bits(),
+                    x.to_bits(),
+                    "round trip"
+                );
             }
         }
     }

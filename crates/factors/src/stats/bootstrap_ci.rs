@@ -8,9 +8,9 @@
 use rand::RngExt;
 use rayon::prelude::*;
 
+use super::StatsError;
 use super::describe::percentile;
 use super::resample::resample_rng;
-use super::StatsError;
 use crate::{FactorSet, NUM_FACTORS};
 
 /// Settings of a bootstrap.
@@ -26,7 +26,11 @@ pub struct BootstrapConfig {
 
 impl Default for BootstrapConfig {
     fn default() -> Self {
-        BootstrapConfig { resamples: 2000, level: 0.95, seed: 0 }
+        BootstrapConfig {
+            resamples: 2000,
+            level: 0.95,
+            seed: 0,
+        }
     }
 }
 
@@ -93,13 +97,24 @@ pub fn factor_bootstrap_ci(
 ) -> Result<FactorIntervals, StatsError> {
     const WHAT: &str = "factor bootstrap";
     if correct.len() != factors.len() {
-        return Err(StatsError::LengthMismatch { what: WHAT, left: correct.len(), right: factors.len() });
+        return Err(StatsError::LengthMismatch {
+            what: WHAT,
+            left: correct.len(),
+            right: factors.len(),
+        });
     }
     if correct.is_empty() {
-        return Err(StatsError::TooFew { what: WHAT, need: 1, got: 0 });
+        return Err(StatsError::TooFew {
+            what: WHAT,
+            need: 1,
+            got: 0,
+        });
     }
     if u32::try_from(correct.len()).is_err() {
-        return Err(StatsError::Invalid { what: WHAT, reason: "more than 2^32 images".into() });
+        return Err(StatsError::Invalid {
+            what: WHAT,
+            reason: "more than 2^32 images".into(),
+        });
     }
     if config.resamples == 0 || !(0.0 < config.level && config.level < 1.0) {
         return Err(StatsError::Invalid {
@@ -110,7 +125,11 @@ pub fn factor_bootstrap_ci(
             ),
         });
     }
-    let codes: Vec<u32> = correct.iter().zip(factors).map(|(c, f)| u32::from(f.0) | (u32::from(*c) << 16)).collect();
+    let codes: Vec<u32> = correct
+        .iter()
+        .zip(factors)
+        .map(|(c, f)| u32::from(f.0) | (u32::from(*c) << 16))
+        .collect();
 
     let mut point = [0.0; STATS];
     let mut all = Counts::default();
@@ -118,24 +137,40 @@ pub fn factor_bootstrap_ci(
     all.stats(&mut point);
 
     let mut draws = vec![0.0; config.resamples * STATS];
-    draws.par_chunks_mut(STATS).enumerate().for_each(|(i, out)| {
-        let mut rng = resample_rng(config.seed, i);
-        let mut counts = Counts::default();
-        for _ in 0..codes.len() {
-            counts.add(codes[rng.random_range(0..codes.len())]);
-        }
-        counts.stats(out);
-    });
+    draws
+        .par_chunks_mut(STATS)
+        .enumerate()
+        .for_each(|(i, out)| {
+            let mut rng = resample_rng(config.seed, i);
+            let mut counts = Counts::default();
+            for _ in 0..codes.len() {
+                counts.add(codes[rng.random_range(0..codes.len())]);
+            }
+            counts.stats(out);
+        });
 
     let alpha = (1.0 - config.level) / 2.0;
     let interval = |s: usize| {
         if point[s].is_nan() {
-            return Interval { estimate: f64::NAN, low: f64::NAN, high: f64::NAN };
+            return Interval {
+                estimate: f64::NAN,
+                low: f64::NAN,
+                high: f64::NAN,
+            };
         }
         // Resamples that miss a rare factor entirely have no statistic: leave them out.
-        let mut column: Vec<f64> = draws[s..].iter().step_by(STATS).copied().filter(|v| v.is_finite()).collect();
+        let mut column: Vec<f64> = draws[s..]
+            .iter()
+            .step_by(STATS)
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
         column.sort_by(f64::total_cmp);
-        Interval { estimate: point[s], low: percentile(&column, alpha), high: percentile(&column, 1.0 - alpha) }
+        Interval {
+            estimate: point[s],
+            low: percentile(&column, alpha),
+            high: percentile(&column, 1.0 - alpha),
+        }
     };
     Ok(FactorIntervals {
         overall_accuracy: interval(2 * NUM_FACTORS),
@@ -174,19 +209,44 @@ mod tests {
         // bounds and 0.0015 for error-ratio bounds at 4,000 resamples).
         // factor: (accuracy, low, high), (error ratio, low, high)
         let want = [
-            (Factor::Pose, (0.8, 0.7752, 0.8246), (0.5714285714285713, 0.5073, 0.6357)),
-            (Factor::Color, (0.52, 0.4890, 0.5512), (1.3714285714285714, 1.2959, 1.4478)),
-            (Factor::Texture, (0.65, 0.6167, 0.6835), (1.0, 0.9147, 1.0851)),
+            (
+                Factor::Pose,
+                (0.8, 0.7752, 0.8246),
+                (0.5714285714285713, 0.5073, 0.6357),
+            ),
+            (
+                Factor::Color,
+                (0.52, 0.4890, 0.5512),
+                (1.3714285714285714, 1.2959, 1.4478),
+            ),
+            (
+                Factor::Texture,
+                (0.65, 0.6167, 0.6835),
+                (1.0, 0.9147, 1.0851),
+            ),
         ];
         let (correct, sets) = synthetic();
-        let config = BootstrapConfig { resamples: 4000, level: 0.95, seed: 11 };
+        let config = BootstrapConfig {
+            resamples: 4000,
+            level: 0.95,
+            seed: 11,
+        };
         let ci = factor_bootstrap_ci(&correct, &sets, &config).unwrap();
         assert_eq!(ci.overall_accuracy.estimate, 0.65);
         for (f, acc, er) in want {
             let (a, e) = (ci.accuracy[f.index()], ci.error_ratio[f.index()]);
-            assert!((a.estimate - acc.0).abs() < 1e-15 && (e.estimate - er.0).abs() < 1e-14, "{f}: {a:?} {e:?}");
-            assert!((a.low - acc.1).abs() < 0.003 && (a.high - acc.2).abs() < 0.003, "{f}: {a:?} vs {acc:?}");
-            assert!((e.low - er.1).abs() < 0.008 && (e.high - er.2).abs() < 0.008, "{f}: {e:?} vs {er:?}");
+            assert!(
+                (a.estimate - acc.0).abs() < 1e-15 && (e.estimate - er.0).abs() < 1e-14,
+                "{f}: {a:?} {e:?}"
+            );
+            assert!(
+                (a.low - acc.1).abs() < 0.003 && (a.high - acc.2).abs() < 0.003,
+                "{f}: {a:?} vs {acc:?}"
+            );
+            assert!(
+                (e.low - er.1).abs() < 0.008 && (e.high - er.2).abs() < 0.008,
+                "{f}: {e:?} vs {er:?}"
+            );
         }
         // A factor no image carries has no estimate.
         assert!(ci.accuracy[Factor::Style.index()].estimate.is_nan());
@@ -196,13 +256,21 @@ mod tests {
     #[test]
     fn deterministic_regardless_of_threads() {
         let (correct, sets) = synthetic();
-        let config = BootstrapConfig { resamples: 1000, level: 0.95, seed: 5 };
+        let config = BootstrapConfig {
+            resamples: 1000,
+            level: 0.95,
+            seed: 5,
+        };
         let many = factor_bootstrap_ci(&correct, &sets, &config).unwrap();
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         let one = pool.install(|| factor_bootstrap_ci(&correct, &sets, &config).unwrap());
         // Debug text compares NaN fields too (NaN != NaN under PartialEq).
         assert_eq!(format!("{many:?}"), format!("{one:?}"));
-        let other_seed = factor_bootstrap_ci(&correct, &sets, &BootstrapConfig { seed: 6, ..config }).unwrap();
+        let other_seed =
+            factor_bootstrap_ci(&correct, &sets, &BootstrapConfig { seed: 6, ..config }).unwrap();
         assert_ne!(many.accuracy[0].low, other_seed.accuracy[0].low);
     }
 
@@ -210,9 +278,25 @@ mod tests {
     fn bad_input_is_an_error() {
         let config = BootstrapConfig::default();
         let err = factor_bootstrap_ci(&[true], &[], &config).unwrap_err();
-        assert!(matches!(err, StatsError::LengthMismatch { left: 1, right: 0, .. }), "{err}");
-        assert!(matches!(factor_bootstrap_ci(&[], &[], &config), Err(StatsError::TooFew { .. })));
-        let zero = BootstrapConfig { resamples: 0, ..config };
+        assert!(
+            matches!(
+                err,
+                StatsError::LengthMismatch {
+                    left: 1,
+                    right: 0,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(matches!(
+            factor_bootstrap_ci(&[], &[], &config),
+            Err(StatsError::TooFew { .. })
+        ));
+        let zero = BootstrapConfig {
+            resamples: 0,
+            ..config
+        };
         assert!(factor_bootstrap_ci(&[true], &[FactorSet::EMPTY], &zero).is_err());
     }
 }

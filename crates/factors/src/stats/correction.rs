@@ -37,7 +37,9 @@ pub fn benjamini_hochberg(pvalues: &[f64]) -> Vec<f64> {
 
 /// Sorts the finite p-values, applies `on_sorted` to them, and scatters the result back.
 fn adjust(pvalues: &[f64], on_sorted: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..pvalues.len()).filter(|&i| !pvalues[i].is_nan()).collect();
+    let mut order: Vec<usize> = (0..pvalues.len())
+        .filter(|&i| !pvalues[i].is_nan())
+        .collect();
     order.sort_by(|&a, &b| pvalues[a].total_cmp(&pvalues[b]));
     let sorted: Vec<f64> = order.iter().map(|&i| pvalues[i]).collect();
     let mut out = vec![f64::NAN; pvalues.len()];
@@ -56,7 +58,10 @@ mod tests {
     fn assert_close(got: &[f64], want: &[f64]) {
         assert_eq!(got.len(), want.len());
         for (g, w) in got.iter().zip(want) {
-            assert!((g - w).abs() < 1e-15 || (g.is_nan() && w.is_nan()), "{got:?} vs {want:?}");
+            assert!(
+                (g - w).abs() < 1e-15 || (g.is_nan() && w.is_nan()),
+                "{got:?} vs {want:?}"
+            );
         }
     }
 
@@ -71,7 +76,16 @@ mod tests {
         // statsmodels.stats.multitest.multipletests(P, method="fdr_bh")[1]
         assert_close(
             &benjamini_hochberg(&P),
-            &[0.02666666666666667, 0.05333333333333334, 0.05333333333333334, 0.2285714285714286, 0.004, 0.05333333333333334, 0.5, 0.004],
+            &[
+                0.02666666666666667,
+                0.05333333333333334,
+                0.05333333333333334,
+                0.2285714285714286,
+                0.004,
+                0.05333333333333334,
+                0.5,
+                0.004,
+            ],
         );
     }
 

@@ -32,14 +32,22 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     let (a, b) = (sorted[lo], sorted[hi]);
     let diff = b - a;
     // NumPy's `_lerp` interpolates from the nearer end, so that t = 1 gives b exactly.
-    if t >= 0.5 { b - diff * (1.0 - t) } else { a + diff * t }
+    if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    }
 }
 
 /// Mean and the two-sided `level` Student-t confidence interval of the mean, as
 /// `scipy.stats.t.interval(level, n - 1, loc=mean, scale=scipy.stats.sem(x))`.
 pub fn mean_confidence_interval(x: &[f64], level: f64) -> Result<(f64, f64, f64), StatsError> {
     if x.len() < 2 {
-        return Err(StatsError::TooFew { what: "confidence interval of a mean", need: 2, got: x.len() });
+        return Err(StatsError::TooFew {
+            what: "confidence interval of a mean",
+            need: 2,
+            got: x.len(),
+        });
     }
     if !(0.0 < level && level < 1.0) {
         return Err(StatsError::Invalid {
@@ -79,7 +87,11 @@ mod tests {
         // np.percentile(x, [0, 2.5, 50, 97.5, 100])
         let want = [1.0, 1.125, 6.0, 30.0, 32.0];
         for (q, w) in [0.0, 0.025, 0.5, 0.975, 1.0].into_iter().zip(want) {
-            assert!(close(percentile(&x, q), w, 1e-15), "q={q}: {} vs {w}", percentile(&x, q));
+            assert!(
+                close(percentile(&x, q), w, 1e-15),
+                "q={q}: {} vs {w}",
+                percentile(&x, q)
+            );
         }
         assert_eq!(percentile(&[3.5], 0.975), 3.5);
         assert!(percentile(&[], 0.5).is_nan());
@@ -94,7 +106,10 @@ mod tests {
         assert!(close(m, 1.1546666666666665, 1e-14));
         assert!(close(lo, 1.1438484833050586, 1e-12), "{lo}");
         assert!(close(hi, 1.1654848500282744, 1e-12), "{hi}");
-        assert!(matches!(mean_confidence_interval(&x[..1], 0.95), Err(StatsError::TooFew { .. })));
+        assert!(matches!(
+            mean_confidence_interval(&x[..1], 0.95),
+            Err(StatsError::TooFew { .. })
+        ));
         assert!(mean_confidence_interval(&x, 1.5).is_err());
     }
 }

@@ -10,7 +10,8 @@ pub fn cohens_d(a: &[f64], b: &[f64]) -> f64 {
     if a.len() < 2 || b.len() < 2 {
         return f64::NAN;
     }
-    let pooled = (((n1 - 1.0) * variance(a, 1) + (n2 - 1.0) * variance(b, 1)) / (n1 + n2 - 2.0)).sqrt();
+    let pooled =
+        (((n1 - 1.0) * variance(a, 1) + (n2 - 1.0) * variance(b, 1)) / (n1 + n2 - 2.0)).sqrt();
     (mean(a) - mean(b)) / pooled
 }
 

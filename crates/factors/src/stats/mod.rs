@@ -14,22 +14,32 @@ mod resample;
 mod trend;
 mod welch;
 
-pub use bootstrap_ci::{factor_bootstrap_ci, BootstrapConfig, FactorIntervals, Interval};
+pub use bootstrap_ci::{BootstrapConfig, FactorIntervals, Interval, factor_bootstrap_ci};
 pub use correction::{benjamini_hochberg, holm};
 pub use describe::{mean, mean_confidence_interval, percentile, variance};
 pub use effect::{cohens_d, hedges_g};
 pub use polyfit::{polyfit, polyval};
-pub use resample::{bootstrap_mean_diff, permutation_test_mean_diff, BootstrapDiff, PermutationTest};
-pub use trend::{augmentation_effect, TrendTest};
-pub use welch::{welch_t_test, WelchTest};
+pub use resample::{
+    BootstrapDiff, PermutationTest, bootstrap_mean_diff, permutation_test_mean_diff,
+};
+pub use trend::{TrendTest, augmentation_effect};
+pub use welch::{WelchTest, welch_t_test};
 
 /// Why a statistic could not be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StatsError {
     #[error("{what}: need at least {need} values, got {got}")]
-    TooFew { what: &'static str, need: usize, got: usize },
+    TooFew {
+        what: &'static str,
+        need: usize,
+        got: usize,
+    },
     #[error("{what}: lengths differ ({left} vs {right})")]
-    LengthMismatch { what: &'static str, left: usize, right: usize },
+    LengthMismatch {
+        what: &'static str,
+        left: usize,
+        right: usize,
+    },
     #[error("{what}: {reason}")]
     Invalid { what: &'static str, reason: String },
 }

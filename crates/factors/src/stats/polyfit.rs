@@ -13,21 +13,37 @@ use super::StatsError;
 pub fn polyfit(x: &[f64], y: &[f64], deg: usize) -> Result<Vec<f64>, StatsError> {
     const WHAT: &str = "polynomial fit";
     if x.len() != y.len() {
-        return Err(StatsError::LengthMismatch { what: WHAT, left: x.len(), right: y.len() });
+        return Err(StatsError::LengthMismatch {
+            what: WHAT,
+            left: x.len(),
+            right: y.len(),
+        });
     }
     if x.iter().chain(y).any(|v| !v.is_finite()) {
-        return Err(StatsError::Invalid { what: WHAT, reason: "x and y must be finite".into() });
+        return Err(StatsError::Invalid {
+            what: WHAT,
+            reason: "x and y must be finite".into(),
+        });
     }
     let mut distinct = x.to_vec();
     distinct.sort_by(f64::total_cmp);
     distinct.dedup();
     if distinct.len() <= deg {
-        return Err(StatsError::TooFew { what: "polynomial fit (distinct x values)", need: deg + 1, got: distinct.len() });
+        return Err(StatsError::TooFew {
+            what: "polynomial fit (distinct x values)",
+            need: deg + 1,
+            got: distinct.len(),
+        });
     }
     let (rows, cols) = (x.len(), deg + 1);
     // Column-major Vandermonde: column j holds x^(deg - j), as np.vander.
-    let mut a: Vec<Vec<f64>> = (0..cols).map(|j| x.iter().map(|v| v.powi((deg - j) as i32)).collect()).collect();
-    let scale: Vec<f64> = a.iter().map(|col| col.iter().map(|v| v * v).sum::<f64>().sqrt()).collect();
+    let mut a: Vec<Vec<f64>> = (0..cols)
+        .map(|j| x.iter().map(|v| v.powi((deg - j) as i32)).collect())
+        .collect();
+    let scale: Vec<f64> = a
+        .iter()
+        .map(|col| col.iter().map(|v| v * v).sum::<f64>().sqrt())
+        .collect();
     for (col, s) in a.iter_mut().zip(&scale) {
         col.iter_mut().for_each(|v| *v /= s);
     }
@@ -58,7 +74,10 @@ fn householder_qr_in_place(a: &mut [Vec<f64>], b: &mut [f64], rows: usize) {
         let reflect = |col: &mut [f64]| {
             let dot: f64 = v.iter().zip(&col[k..rows]).map(|(p, q)| p * q).sum();
             let f = 2.0 * dot / vv;
-            col[k..rows].iter_mut().zip(&v).for_each(|(c, p)| *c -= f * p);
+            col[k..rows]
+                .iter_mut()
+                .zip(&v)
+                .for_each(|(c, p)| *c -= f * p);
         };
         for col in a[k..].iter_mut() {
             reflect(col);
@@ -90,9 +109,18 @@ mod tests {
     fn cubic_matches_numpy_polyfit() {
         // Strengths in percent and error ratios as in the colour-jitter sweep.
         // np.polyfit(x, y, 3) with NumPy 2.4.6:
-        let x = [1.0, 1.0, 10.0, 10.0, 25.0, 40.0, 40.0, 55.0, 70.0, 85.0, 97.0, 97.0];
-        let y = [1.15, 1.16, 1.14, 1.13, 1.12, 1.11, 1.10, 1.09, 1.09, 1.08, 1.07, 1.08];
-        let want = [-9.973653226090317e-08, 2.1863028906374497e-05, -0.0020160519654823274, 1.1557058180473678];
+        let x = [
+            1.0, 1.0, 10.0, 10.0, 25.0, 40.0, 40.0, 55.0, 70.0, 85.0, 97.0, 97.0,
+        ];
+        let y = [
+            1.15, 1.16, 1.14, 1.13, 1.12, 1.11, 1.10, 1.09, 1.09, 1.08, 1.07, 1.08,
+        ];
+        let want = [
+            -9.973653226090317e-08,
+            2.1863028906374497e-05,
+            -0.0020160519654823274,
+            1.1557058180473678,
+        ];
         let got = polyfit(&x, &y, 3).unwrap();
         for (g, w) in got.iter().zip(want) {
             assert!((g - w).abs() <= 1e-10 * w.abs(), "{got:?} vs {want:?}");
@@ -110,15 +138,31 @@ mod tests {
         }
         // Degree 1 is ordinary linear regression: y = 2x + 1.
         let line = polyfit(&[0.0, 1.0, 2.0], &[1.0, 3.0, 5.0], 1).unwrap();
-        assert!((line[0] - 2.0).abs() < 1e-14 && (line[1] - 1.0).abs() < 1e-14, "{line:?}");
+        assert!(
+            (line[0] - 2.0).abs() < 1e-14 && (line[1] - 1.0).abs() < 1e-14,
+            "{line:?}"
+        );
     }
 
     #[test]
     fn rejects_underdetermined_and_bad_input() {
         let err = polyfit(&[1.0, 1.0, 2.0, 3.0], &[1.0; 4], 3).unwrap_err();
-        assert_eq!(err, StatsError::TooFew { what: "polynomial fit (distinct x values)", need: 4, got: 3 });
-        assert!(matches!(polyfit(&[1.0], &[1.0, 2.0], 1), Err(StatsError::LengthMismatch { .. })));
-        assert!(matches!(polyfit(&[1.0, f64::NAN], &[1.0, 2.0], 1), Err(StatsError::Invalid { .. })));
+        assert_eq!(
+            err,
+            StatsError::TooFew {
+                what: "polynomial fit (distinct x values)",
+                need: 4,
+                got: 3
+            }
+        );
+        assert!(matches!(
+            polyfit(&[1.0], &[1.0, 2.0], 1),
+            Err(StatsError::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            polyfit(&[1.0, f64::NAN], &[1.0, 2.0], 1),
+            Err(StatsError::Invalid { .. })
+        ));
     }
 
     #[test]

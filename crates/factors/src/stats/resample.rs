@@ -8,9 +8,9 @@ use rand::RngExt;
 use rand_pcg::Pcg64;
 use rayon::prelude::*;
 
+use super::StatsError;
 use super::describe::{mean, percentile};
 use super::welch::welch_t_test;
-use super::StatsError;
 
 /// Result of a two-sided permutation test of `mean(a) - mean(b)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,13 +47,23 @@ pub(crate) fn resample_rng(seed: u64, i: usize) -> Pcg64 {
 
 fn check_two(what: &'static str, a: &[f64], b: &[f64], resamples: usize) -> Result<(), StatsError> {
     if a.is_empty() || b.is_empty() {
-        return Err(StatsError::TooFew { what, need: 1, got: a.len().min(b.len()) });
+        return Err(StatsError::TooFew {
+            what,
+            need: 1,
+            got: a.len().min(b.len()),
+        });
     }
     if resamples == 0 {
-        return Err(StatsError::Invalid { what, reason: "the number of resamples must be positive".into() });
+        return Err(StatsError::Invalid {
+            what,
+            reason: "the number of resamples must be positive".into(),
+        });
     }
     if a.iter().chain(b).any(|v| !v.is_finite()) {
-        return Err(StatsError::Invalid { what, reason: "values must be finite".into() });
+        return Err(StatsError::Invalid {
+            what,
+            reason: "values must be finite".into(),
+        });
     }
     Ok(())
 }
@@ -103,7 +113,12 @@ pub fn permutation_test_mean_diff(
     let observed = split_diff(&pooled, n1);
     let gamma = (observed * f64::EPSILON * 100.0).abs();
     // (#null <= observed + gamma, #null >= observed - gamma)
-    let tally = |d: f64| ((d <= observed + gamma) as u64, (d >= observed - gamma) as u64);
+    let tally = |d: f64| {
+        (
+            (d <= observed + gamma) as u64,
+            (d >= observed - gamma) as u64,
+        )
+    };
     let add = |x: (u64, u64), y: (u64, u64)| (x.0 + y.0, x.1 + y.1);
 
     let splits = binomial(pooled.len(), n1);
@@ -138,7 +153,12 @@ pub fn permutation_test_mean_diff(
     let adjustment = if exact { 0.0 } else { 1.0 };
     let p = |count: u64| (count as f64 + adjustment) / (total as f64 + adjustment);
     let pvalue = (2.0 * p(less).min(p(greater))).clamp(0.0, 1.0);
-    Ok(PermutationTest { statistic: observed, pvalue, resamples: total, exact })
+    Ok(PermutationTest {
+        statistic: observed,
+        pvalue,
+        resamples: total,
+        exact,
+    })
 }
 
 /// `C(n, k)`, or None when it does not fit in a u128.
@@ -160,7 +180,9 @@ fn for_each_split(n: usize, k: usize, mut visit: impl FnMut(&[bool])) {
         idx.iter().for_each(|&i| mask[i] = true);
         visit(&mask);
         // Advance to the next combination.
-        let Some(pos) = (0..k).rev().find(|&p| idx[p] != p + n - k) else { return };
+        let Some(pos) = (0..k).rev().find(|&p| idx[p] != p + n - k) else {
+            return;
+        };
         idx[pos] += 1;
         for p in pos + 1..k {
             idx[p] = idx[p - 1] + 1;
@@ -215,14 +237,18 @@ pub fn bootstrap_mean_diff(
             };
             let (ma, mb) = (draw(a), draw(b));
             // Shifting a group moves its mean and keeps its variance.
-            let null_t = ((ma.mean + shift_a) - (mb.mean + shift_b)) / (ma.var() / ma.n + mb.var() / mb.n).sqrt();
+            let null_t = ((ma.mean + shift_a) - (mb.mean + shift_b))
+                / (ma.var() / ma.n + mb.var() / mb.n).sqrt();
             (ma.mean - mb.mean, null_t)
         })
         .collect();
     let mut diffs: Vec<f64> = draws.iter().map(|d| d.0).collect();
     diffs.sort_by(f64::total_cmp);
     let alpha = (1.0 - level) / 2.0;
-    let extreme = draws.iter().filter(|d| d.1.abs() >= observed_t.abs()).count();
+    let extreme = draws
+        .iter()
+        .filter(|d| d.1.abs() >= observed_t.abs())
+        .count();
     Ok(BootstrapDiff {
         estimate,
         low: percentile(&diffs, alpha),
@@ -257,15 +283,28 @@ mod tests {
         let r = permutation_test_mean_diff(&A, &B, 400, 7).unwrap();
         assert!(!r.exact && r.resamples == 400);
         assert!((r.pvalue - 0.0519).abs() < 0.03, "{r:?}");
-        assert_eq!(r, permutation_test_mean_diff(&A, &B, 400, 7).unwrap(), "same seed, same result");
+        assert_eq!(
+            r,
+            permutation_test_mean_diff(&A, &B, 400, 7).unwrap(),
+            "same seed, same result"
+        );
         // Thread count must not matter.
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-        assert_eq!(r, pool.install(|| permutation_test_mean_diff(&A, &B, 400, 7).unwrap()));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        assert_eq!(
+            r,
+            pool.install(|| permutation_test_mean_diff(&A, &B, 400, 7).unwrap())
+        );
         // Larger groups: 20 vs 20 with a clear shift is far beyond chance.
         let x: Vec<f64> = (0..20).map(|i| 1.0 + 0.01 * (i % 7) as f64).collect();
         let y: Vec<f64> = (0..20).map(|i| 1.1 + 0.01 * (i % 5) as f64).collect();
         let r = permutation_test_mean_diff(&x, &y, 2000, 1).unwrap();
-        assert!((r.pvalue - 1.0 / 2001.0 * 2.0).abs() < 1e-15, "no permutation is as extreme: {r:?}");
+        assert!(
+            (r.pvalue - 1.0 / 2001.0 * 2.0).abs() < 1e-15,
+            "no permutation is as extreme: {r:?}"
+        );
     }
 
     #[test]
@@ -283,12 +322,18 @@ mod tests {
         assert_eq!(r, bootstrap_mean_diff(&A, &B, 20_000, 0.95, 3).unwrap());
         // Identical groups: no evidence of a difference.
         let same = bootstrap_mean_diff(&A, &A, 2000, 0.95, 3).unwrap();
-        assert!(same.pvalue > 0.9 && same.low < 0.0 && same.high > 0.0, "{same:?}");
+        assert!(
+            same.pvalue > 0.9 && same.low < 0.0 && same.high > 0.0,
+            "{same:?}"
+        );
     }
 
     #[test]
     fn bad_input_is_an_error() {
-        assert!(matches!(permutation_test_mean_diff(&[], &B, 10, 0), Err(StatsError::TooFew { .. })));
+        assert!(matches!(
+            permutation_test_mean_diff(&[], &B, 10, 0),
+            Err(StatsError::TooFew { .. })
+        ));
         assert!(permutation_test_mean_diff(&A, &B, 0, 0).is_err());
         assert!(bootstrap_mean_diff(&A, &[f64::NAN], 10, 0.95, 0).is_err());
         assert!(bootstrap_mean_diff(&A, &B, 10, 1.0, 0).is_err());
@@ -304,6 +349,10 @@ mod tests {
         assert_eq!(seen, 20);
         assert_eq!(binomial(11, 6), Some(462));
         assert_eq!(binomial(100, 50), Some(100891344545564193334812497256));
-        assert_eq!(binomial(200, 100), None, "C(200, 100) ~ 9e58 does not fit: sample instead");
+        assert_eq!(
+            binomial(200, 100),
+            None,
+            "C(200, 100) ~ 9e58 does not fit: sample instead"
+        );
     }
 }

@@ -26,7 +26,11 @@ pub fn welch_t_test(a: &[f64], b: &[f64]) -> WelchTest {
         df = 1.0; // scipy: `df = np.where(np.isnan(df), 1, df)`
     }
     let statistic = (mean(a) - mean(b)) / (vn1 + vn2).sqrt();
-    WelchTest { statistic, df, pvalue: two_sided_t_pvalue(statistic, df) }
+    WelchTest {
+        statistic,
+        df,
+        pvalue: two_sided_t_pvalue(statistic, df),
+    }
 }
 
 /// `2 * sf(|t|)` of Student's t with `df` degrees of freedom, computed from the regularized

@@ -16,9 +16,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // Each subcommand lives in its own module under `cmd/`; add one line here per command.
+    /// Strength trends of every factor over many training runs (the paper's trend test).
+    Analyze(cmd::analyze::AnalyzeArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Analyze(args) => cmd::analyze::run(args),
+    }
 }

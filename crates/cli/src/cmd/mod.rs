@@ -1,1 +1,2 @@
 //! One module per subcommand group.
+pub mod analyze;

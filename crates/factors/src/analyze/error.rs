@@ -54,12 +54,8 @@ impl std::error::Error for InputError {}
 /// Why an analysis could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzeError {
-    #[error("cannot read {file}: {source}; check the path and that the file is readable")]
-    Read {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read {file}: {error}; check the path and that the file is readable")]
+    Read { file: String, error: std::io::Error },
     #[error(transparent)]
     Input(#[from] InputError),
 }

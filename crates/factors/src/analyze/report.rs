@@ -175,6 +175,9 @@ pub fn analyze_runs(table: &RunTable, options: &AnalyzeOptions) -> Result<Analys
     if humans > 0 {
         notes.push(format!("left out {humans} `human` row(s)"));
     }
+    if strengths.key == "crop" && !options.strength.complement {
+        notes.push("the toolkit's crop strength is 100 - crop; use the complement (CLI: --complement) to match it".into());
+    }
     let no_strength = strengths
         .values
         .iter()

@@ -48,9 +48,9 @@ pub struct RunTable {
 /// Reads a `.csv` or gzip-compressed (by content) accuracy table.
 pub fn read_accuracy_table(path: &Path) -> Result<RunTable, AnalyzeError> {
     let file = path.display().to_string();
-    let raw = std::fs::read(path).map_err(|source| AnalyzeError::Read {
+    let raw = std::fs::read(path).map_err(|error| AnalyzeError::Read {
         file: file.clone(),
-        source,
+        error,
     })?;
     let text = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();

@@ -16,6 +16,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // Each subcommand lives in its own module under `cmd/`; add one line here per command.
+    /// Per-factor accuracies, error ratios, calibration and CIs of prediction files (ImageNet-X).
+    Evaluate(cmd::evaluate::EvaluateArgs),
+    /// Fetch (pip download + checksum) and locate the ImageNet-X annotations.
+    #[command(subcommand)]
+    Annotations(cmd::annotations::AnnotationsCommand),
+    /// Generate example prediction files (demos, oracle tests, benchmarks).
+    #[command(subcommand)]
+    Predictions(cmd::predictions::PredictionsCommand),
     /// Strength trends of every factor over many training runs (the paper's trend test).
     Analyze(cmd::analyze::AnalyzeArgs),
 }
@@ -24,5 +32,8 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Analyze(args) => cmd::analyze::run(args),
+        Command::Evaluate(args) => cmd::evaluate::run(args),
+        Command::Annotations(command) => cmd::annotations::run(command),
+        Command::Predictions(command) => cmd::predictions::run(command),
     }
 }

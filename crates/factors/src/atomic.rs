@@ -15,7 +15,10 @@ where
         _ => Path::new("."),
     };
     fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
     let result = (|| {
         let mut w = BufWriter::new(File::create(&tmp)?);
@@ -48,7 +51,11 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"second");
         let err = write_atomic(&path, |_| Err(io::Error::other("boom")));
         assert!(err.is_err());
-        assert_eq!(fs::read(&path).unwrap(), b"second", "a failed write keeps the old file");
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            b"second",
+            "a failed write keeps the old file"
+        );
         let leftovers: Vec<_> = fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).collect();
         assert_eq!(leftovers.len(), 1, "only out.txt remains");
         fs::remove_dir_all(&dir).unwrap();

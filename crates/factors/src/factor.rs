@@ -180,15 +180,23 @@ mod tests {
             assert_eq!(f.name().parse::<Factor>().unwrap(), *f);
         }
         let err = "colour".parse::<Factor>().unwrap_err().to_string();
-        assert!(err.contains("unknown factor `colour`") && err.contains("color"), "{err}");
+        assert!(
+            err.contains("unknown factor `colour`") && err.contains("color"),
+            "{err}"
+        );
     }
 
     #[test]
     fn factor_set_bits() {
-        let s: FactorSet = [Factor::Pose, Factor::MultipleObjects].into_iter().collect();
+        let s: FactorSet = [Factor::Pose, Factor::MultipleObjects]
+            .into_iter()
+            .collect();
         assert_eq!(s.len(), 2);
         assert!(s.contains(Factor::Pose) && !s.contains(Factor::Color));
-        assert_eq!(s.iter().collect::<Vec<_>>(), vec![Factor::Pose, Factor::MultipleObjects]);
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            vec![Factor::Pose, Factor::MultipleObjects]
+        );
     }
 
     #[test]

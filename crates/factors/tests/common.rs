@@ -19,7 +19,10 @@ pub fn reference() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED: {} is absent (read-only reference data, not part of the repository)", dir.display());
+        eprintln!(
+            "SKIPPED: {} is absent (read-only reference data, not part of the repository)",
+            dir.display()
+        );
         None
     }
 }
@@ -30,12 +33,16 @@ pub fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
     let raw = std::fs::read(path).unwrap();
     let mut text = String::new();
     if raw.starts_with(&[0x1f, 0x8b]) {
-        flate2::read::GzDecoder::new(&raw[..]).read_to_string(&mut text).unwrap();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_string(&mut text)
+            .unwrap();
     } else {
         text = String::from_utf8(raw).unwrap();
     }
     let mut lines = text.lines();
     let header = lines.next().unwrap().split(',').map(String::from).collect();
-    let rows = lines.map(|l| l.split(',').map(String::from).collect()).collect();
+    let rows = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
     (header, rows)
 }

@@ -4,7 +4,9 @@
 mod common;
 
 use spillover_factors::annotations::WhichFactor;
-use spillover_factors::eval::{ErrorType, EvalOptions, EvalSet, ModelScores, accuracy_table, error_ratios};
+use spillover_factors::eval::{
+    ErrorType, EvalOptions, EvalSet, ModelScores, accuracy_table, error_ratios,
+};
 use spillover_factors::{Factor, pyfloat};
 
 const MODELS: [&str; 4] = ["DINO", "ResNet50", "SimCLR", "ViT"];
@@ -23,10 +25,19 @@ fn score_models(set: &EvalSet, reference: &std::path::Path) -> Vec<ModelScores> 
 /// written by `python -m imagenet_x aggregate`) is reproduced to the last bit: compared as text.
 #[test]
 fn accuracy_tables_are_bit_identical_to_the_toolkit() {
-    let Some(reference) = common::reference() else { return };
+    let Some(reference) = common::reference() else {
+        return;
+    };
     let annotations = common::imagenet_x();
     for which in [WhichFactor::Top, WhichFactor::Multi] {
-        let set = EvalSet::load(&annotations, EvalOptions { which, ..Default::default() }).unwrap();
+        let set = EvalSet::load(
+            &annotations,
+            EvalOptions {
+                which,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let mut scores = score_models(&set, &reference);
         for error_type in ErrorType::ALL {
             if error_type == ErrorType::RealClass {
@@ -43,7 +54,9 @@ fn accuracy_tables_are_bit_identical_to_the_toolkit() {
             for (row, ours) in rows.iter().zip(&table) {
                 let mut cells = vec![ours.model.clone()];
                 cells.extend(ours.factors.iter().map(|v| pyfloat::repr(*v)));
-                cells.extend([ours.worst_factor, ours.average, ours.worst_100_classes].map(pyfloat::repr));
+                cells.extend(
+                    [ours.worst_factor, ours.average, ours.worst_100_classes].map(pyfloat::repr),
+                );
                 assert_eq!(row, &cells, "{} {which} {error_type}", ours.model);
             }
         }
@@ -54,7 +67,9 @@ fn accuracy_tables_are_bit_identical_to_the_toolkit() {
 /// prototypes filtered, class labels).
 #[test]
 fn error_ratios_match_the_toolkit_readme() {
-    let Some(reference) = common::reference() else { return };
+    let Some(reference) = common::reference() else {
+        return;
+    };
     let annotations = common::imagenet_x();
     let set = EvalSet::load(&annotations, EvalOptions::default()).unwrap();
     let scores = score_models(&set, &reference);
@@ -74,10 +89,20 @@ fn error_ratios_match_the_toolkit_readme() {
             if e.is_nan() {
                 continue; // the README's table is cut off before ViT's last column
             }
-            assert_eq!(format!("{got:.5e}"), format!("{e:.5e}"), "{model} {f}: {got} vs README {e}");
-            assert!((got - e).abs() <= 5e-6 * e.abs().max(1.0), "{model} {f}: {got} vs {e}");
+            assert_eq!(
+                format!("{got:.5e}"),
+                format!("{e:.5e}"),
+                "{model} {f}: {got} vs README {e}"
+            );
+            assert!(
+                (got - e).abs() <= 5e-6 * e.abs().max(1.0),
+                "{model} {f}: {got} vs {e}"
+            );
         }
     }
     let resnet_pose = error_ratios(&table[1])[0];
-    assert!((resnet_pose - 0.694739033548185).abs() < 1e-12, "full precision from the toolkit: {resnet_pose}");
+    assert!(
+        (resnet_pose - 0.694739033548185).abs() < 1e-12,
+        "full precision from the toolkit: {resnet_pose}"
+    );
 }

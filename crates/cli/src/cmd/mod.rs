@@ -1,2 +1,5 @@
 //! One module per subcommand group.
 pub mod analyze;
+pub mod annotations;
+pub mod evaluate;
+pub mod predictions;

@@ -14,13 +14,22 @@ const WHEEL_SHA256: &str = "4308f6f97b4a0b708fedd1b8059ac26aea855efc9a0a0a81212a
 
 /// Every annotation file of the wheel with its SHA-256.
 pub const WHEEL_FILES: [(&str, &str); 9] = [
-    ("filename_label.csv", "e279a4972518474b373b02b06a35ad21c3572626715eea574d5f7d55302a92bf"),
+    (
+        "filename_label.csv",
+        "e279a4972518474b373b02b06a35ad21c3572626715eea574d5f7d55302a92bf",
+    ),
     (
         "imagenet_1k_classes_to_100_metaclasses.csv",
         "a973495d1cbe6c73f994fa7083e454602d6d0dc831ff0257598a02a23aa633c4",
     ),
-    ("imagenet_labels.txt", "1d322cd0385b977ea9f8fa6a7088a8d01d8ad101117e1ec534fcb88debfc4854"),
-    ("imagenet_real_labels.jsonl", "d83e9bff374c631aae8439eb064c7019acc56e1b3bc3f56b8380c2a710b0220b"),
+    (
+        "imagenet_labels.txt",
+        "1d322cd0385b977ea9f8fa6a7088a8d01d8ad101117e1ec534fcb88debfc4854",
+    ),
+    (
+        "imagenet_real_labels.jsonl",
+        "d83e9bff374c631aae8439eb064c7019acc56e1b3bc3f56b8380c2a710b0220b",
+    ),
     (
         "imagenet_x_train_multi_factor.jsonl",
         "219eb8ee090bbca93ce4dec3c004655a4cef2ab27cd99ef46622807e9f14220d",
@@ -37,7 +46,10 @@ pub const WHEEL_FILES: [(&str, &str); 9] = [
         "imagenet_x_val_top_factor.jsonl",
         "083253dfe7c3491c76c4745d00d2c1c6eb19615f3935cfc80c6b914dcd4bd177",
     ),
-    ("prototypical_paths.csv", "3f693c9e056560d9d7bd2242909ae549325e78b763aedb59e5f0c9afdb8a9ea3"),
+    (
+        "prototypical_paths.csv",
+        "3f693c9e056560d9d7bd2242909ae549325e78b763aedb59e5f0c9afdb8a9ea3",
+    ),
 ];
 
 /// Root of spillover's cache: `$SPILLOVER_CACHE`, else `$XDG_CACHE_HOME/spillover`, else
@@ -65,7 +77,10 @@ pub struct FetchReport {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn cached_file_ok(dir: &Path, name: &str, sha: &str) -> bool {
@@ -82,17 +97,22 @@ pub fn fetch(dest: Option<&Path>, wheel: Option<&Path>) -> Result<FetchReport, A
         .filter(|(name, sha)| !cached_file_ok(&dir, name, sha))
         .collect();
     if stale.is_empty() {
-        return Ok(FetchReport { dir, written: vec![] });
+        return Ok(FetchReport {
+            dir,
+            written: vec![],
+        });
     }
     let download_dir;
     let wheel_path = match wheel {
         Some(p) => p.to_path_buf(),
         None => {
-            download_dir = tempfile::tempdir().map_err(|e| AnnotationError::io(std::env::temp_dir(), e))?;
+            download_dir =
+                tempfile::tempdir().map_err(|e| AnnotationError::io(std::env::temp_dir(), e))?;
             pip_download(download_dir.path())?
         }
     };
-    let wheel_bytes = std::fs::read(&wheel_path).map_err(|e| AnnotationError::io(&wheel_path, e))?;
+    let wheel_bytes =
+        std::fs::read(&wheel_path).map_err(|e| AnnotationError::io(&wheel_path, e))?;
     if sha256_hex(&wheel_bytes) != WHEEL_SHA256 {
         return Err(AnnotationError::Invalid {
             path: wheel_path,
@@ -100,7 +120,10 @@ pub fn fetch(dest: Option<&Path>, wheel: Option<&Path>) -> Result<FetchReport, A
         });
     }
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(wheel_bytes)).map_err(|e| {
-        AnnotationError::Invalid { path: wheel_path.clone(), message: format!("not a wheel (zip): {e}") }
+        AnnotationError::Invalid {
+            path: wheel_path.clone(),
+            message: format!("not a wheel (zip): {e}"),
+        }
     })?;
     let mut written = Vec::new();
     for (name, sha) in stale {
@@ -146,7 +169,10 @@ fn pip_download(into: &Path) -> Result<PathBuf, AnnotationError> {
     }
     let path = into.join(WHEEL);
     if !path.is_file() {
-        return Err(AnnotationError::Fetch(format!("pip did not produce {WHEEL} in {}", into.display())));
+        return Err(AnnotationError::Fetch(format!(
+            "pip did not produce {WHEEL} in {}",
+            into.display()
+        )));
     }
     Ok(path)
 }
@@ -157,7 +183,10 @@ mod tests {
 
     #[test]
     fn sha256_matches_known_vector() {
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
@@ -167,6 +196,9 @@ mod tests {
         std::fs::write(&fake, b"not a wheel").unwrap();
         let err = fetch(Some(&dir.path().join("out")), Some(&fake)).unwrap_err();
         assert!(err.to_string().contains("checksum mismatch"), "{err}");
-        assert!(!dir.path().join("out").exists(), "nothing is written from a bad wheel");
+        assert!(
+            !dir.path().join("out").exists(),
+            "nothing is written from a bad wheel"
+        );
     }
 }

@@ -86,7 +86,9 @@ impl FromStr for WhichFactor {
         match s {
             "top" => Ok(WhichFactor::Top),
             "multi" => Ok(WhichFactor::Multi),
-            _ => Err(format!("unknown factor selection `{s}`: use `top` or `multi`")),
+            _ => Err(format!(
+                "unknown factor selection `{s}`: use `top` or `multi`"
+            )),
         }
     }
 }

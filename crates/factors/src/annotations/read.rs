@@ -63,13 +63,18 @@ impl AnnotationDir {
     /// The metaclass CSV: row i is the metaclass of class i.
     pub fn metaclasses(&self) -> Result<Vec<MetaclassRow>> {
         let (path, bytes) = self.read(files::METACLASSES)?;
-        read_csv(&path, &bytes, &["wnid", "name", "metaclass"], |line, rec| {
-            Ok(MetaclassRow {
-                wnid: rec[0].to_string(),
-                name: rec[1].to_string(),
-                id: parse_u32(&path, line, "metaclass", &rec[2])?,
-            })
-        })
+        read_csv(
+            &path,
+            &bytes,
+            &["wnid", "name", "metaclass"],
+            |line, rec| {
+                Ok(MetaclassRow {
+                    wnid: rec[0].to_string(),
+                    name: rec[1].to_string(),
+                    id: parse_u32(&path, line, "metaclass", &rec[2])?,
+                })
+            },
+        )
     }
 
     /// `imagenet_labels.txt`: one `wnid,label` line per class, no header.
@@ -80,9 +85,9 @@ impl AnnotationDir {
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
             .map(|(i, l)| {
-                let (wnid, label) = l.split_once(',').ok_or_else(|| {
-                    AnnotationError::parse(&path, i + 1, "expected `wnid,label`")
-                })?;
+                let (wnid, label) = l
+                    .split_once(',')
+                    .ok_or_else(|| AnnotationError::parse(&path, i + 1, "expected `wnid,label`"))?;
                 Ok(ClassLabel {
                     wnid: wnid.to_string(),
                     label: label.to_string(),
@@ -94,7 +99,9 @@ impl AnnotationDir {
     /// `prototypical_paths.csv`: the prototype images filtered out by default.
     pub fn prototypes(&self) -> Result<Vec<String>> {
         let (path, bytes) = self.read(files::PROTOTYPES)?;
-        read_csv(&path, &bytes, &["file_name"], |_, rec| Ok(rec[0].to_string()))
+        read_csv(&path, &bytes, &["file_name"], |_, rec| {
+            Ok(rec[0].to_string())
+        })
     }
 
     /// The ReaL labels: element i belongs to the i-th validation file in lexicographic order.
@@ -234,7 +241,9 @@ fn read_csv<T>(
     header: &[&str],
     mut row: impl FnMut(usize, &csv::StringRecord) -> Result<T>,
 ) -> Result<Vec<T>> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
     let found = reader
         .headers()
         .map_err(|e| AnnotationError::parse(path, 1, e.to_string()))?
@@ -276,7 +285,10 @@ mod tests {
         let r = &recs[0];
         assert_eq!(r.file_name, "ILSVRC2012_val_00004487.JPEG");
         assert_eq!(r.class, 762);
-        assert_eq!(r.factors.iter().collect::<Vec<_>>(), vec![Factor::Pose, Factor::Larger]);
+        assert_eq!(
+            r.factors.iter().collect::<Vec<_>>(),
+            vec![Factor::Pose, Factor::Larger]
+        );
         assert_eq!(r.justification, "close up of a \"sea bass\". ");
     }
 
@@ -284,25 +296,44 @@ mod tests {
     fn bad_lines_name_file_and_line() {
         let text = format!("{LINE}\n\n{}\n", LINE.replace("\"pose\":1", "\"pose\":2"));
         let err = parse_factor_jsonl(Path::new("a.jsonl"), text.as_bytes()).unwrap_err();
-        assert_eq!(err.to_string(), "a.jsonl:3: factor `pose` is 2; factor values must be 0 or 1");
+        assert_eq!(
+            err.to_string(),
+            "a.jsonl:3: factor `pose` is 2; factor values must be 0 or 1"
+        );
         let text = LINE.replace("\"texture\":0,", "");
         let err = parse_factor_jsonl(Path::new("b.jsonl"), text.as_bytes()).unwrap_err();
-        assert!(err.to_string().starts_with("b.jsonl:1: missing field `texture`"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("b.jsonl:1: missing field `texture`"),
+            "{err}"
+        );
         let err = parse_factor_jsonl(Path::new("c.jsonl"), b"\n").unwrap_err();
         assert!(err.to_string().contains("empty annotation file"), "{err}");
     }
 
     #[test]
     fn csv_header_is_checked() {
-        let err = read_csv(Path::new("f.csv"), b"name,label\na,1\n", &["file_name", "label"], |_, r| {
-            Ok(r[0].to_string())
-        })
+        let err = read_csv(
+            Path::new("f.csv"),
+            b"name,label\na,1\n",
+            &["file_name", "label"],
+            |_, r| Ok(r[0].to_string()),
+        )
         .unwrap_err();
-        assert_eq!(err.to_string(), "f.csv:1: header is `name,label`, expected `file_name,label`");
-        let err = read_csv(Path::new("f.csv"), b"file_name,label\na,1\nb,x\n", &["file_name", "label"], |l, r| {
-            parse_u32(Path::new("f.csv"), l, "label", &r[1])
-        })
+        assert_eq!(
+            err.to_string(),
+            "f.csv:1: header is `name,label`, expected `file_name,label`"
+        );
+        let err = read_csv(
+            Path::new("f.csv"),
+            b"file_name,label\na,1\nb,x\n",
+            &["file_name", "label"],
+            |l, r| parse_u32(Path::new("f.csv"), l, "label", &r[1]),
+        )
         .unwrap_err();
-        assert_eq!(err.to_string(), "f.csv:3: column `label`: `x` is not a non-negative integer");
+        assert_eq!(
+            err.to_string(),
+            "f.csv:3: column `label`: `x` is not a non-negative integer"
+        );
     }
 }

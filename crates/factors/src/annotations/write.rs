@@ -1,6 +1,8 @@
 //! Writing an annotation directory in the `imagenet_x` format (used by the synthetic world).
 
-use super::{AnnotationError, AnnotationRecord, ClassLabel, MetaclassRow, Partition, WhichFactor, files};
+use super::{
+    AnnotationError, AnnotationRecord, ClassLabel, MetaclassRow, Partition, WhichFactor, files,
+};
 use crate::atomic::write_atomic;
 use crate::factor::Factor;
 use serde::Serialize;
@@ -84,7 +86,10 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> AnnotationError + '_ {
 }
 
 /// Writes records as JSONL exactly as the toolkit's files are laid out (compact, toolkit key order).
-pub fn write_factor_jsonl(path: &Path, records: &[AnnotationRecord]) -> Result<(), AnnotationError> {
+pub fn write_factor_jsonl(
+    path: &Path,
+    records: &[AnnotationRecord],
+) -> Result<(), AnnotationError> {
     write_atomic(path, |w| {
         for r in records {
             serde_json::to_writer(&mut *w, &JsonRecord::from(r))?;
@@ -181,32 +186,70 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let set = AnnotationSet {
             classes: vec![
-                ClassLabel { wnid: "syn000".into(), label: "disc".into() },
-                ClassLabel { wnid: "syn001".into(), label: "star".into() },
+                ClassLabel {
+                    wnid: "syn000".into(),
+                    label: "disc".into(),
+                },
+                ClassLabel {
+                    wnid: "syn001".into(),
+                    label: "star".into(),
+                },
             ],
             metaclasses: vec![
-                MetaclassRow { wnid: "m0".into(), name: "dog".into(), id: 0 },
-                MetaclassRow { wnid: "m1".into(), name: "bird".into(), id: 1 },
+                MetaclassRow {
+                    wnid: "m0".into(),
+                    name: "dog".into(),
+                    id: 0,
+                },
+                MetaclassRow {
+                    wnid: "m1".into(),
+                    name: "bird".into(),
+                    id: 1,
+                },
             ],
-            val_top: vec![record("v2.png", 1, &[Factor::Pose]), record("v1.png", 0, &[Factor::Darker])],
+            val_top: vec![
+                record("v2.png", 1, &[Factor::Pose]),
+                record("v1.png", 0, &[Factor::Darker]),
+            ],
             val_multi: vec![record("v2.png", 1, &[Factor::Pose, Factor::Color])],
             train_top: vec![record("t1.png", 0, &[Factor::Style])],
             train_multi: vec![record("t1.png", 0, &[Factor::Style])],
             val_labels: vec![("v2.png".into(), 1), ("v1.png".into(), 0)],
             prototypes: vec!["v1.png".into()],
-            real_labels: Some(vec![("v2.png".into(), vec![1, 0]), ("v1.png".into(), vec![])]),
+            real_labels: Some(vec![
+                ("v2.png".into(), vec![1, 0]),
+                ("v1.png".into(), vec![]),
+            ]),
         };
         write_annotation_set(dir.path(), &set).unwrap();
-        let text = std::fs::read_to_string(dir.path().join("imagenet_x_val_top_factor.jsonl")).unwrap();
-        assert!(text.starts_with(r#"{"file_name":"v2.png","class":1,"multiple_objects":0,"background":0,"color":0,"#));
+        let text =
+            std::fs::read_to_string(dir.path().join("imagenet_x_val_top_factor.jsonl")).unwrap();
+        assert!(text.starts_with(
+            r#"{"file_name":"v2.png","class":1,"multiple_objects":0,"background":0,"color":0,"#
+        ));
         let ad = AnnotationDir::open(dir.path()).unwrap();
-        assert_eq!(ad.factor_records(Partition::Val, WhichFactor::Top).unwrap(), set.val_top);
-        assert_eq!(ad.factor_records(Partition::Val, WhichFactor::Multi).unwrap(), set.val_multi);
-        assert_eq!(ad.factor_records(Partition::Train, WhichFactor::Top).unwrap(), set.train_top);
+        assert_eq!(
+            ad.factor_records(Partition::Val, WhichFactor::Top).unwrap(),
+            set.val_top
+        );
+        assert_eq!(
+            ad.factor_records(Partition::Val, WhichFactor::Multi)
+                .unwrap(),
+            set.val_multi
+        );
+        assert_eq!(
+            ad.factor_records(Partition::Train, WhichFactor::Top)
+                .unwrap(),
+            set.train_top
+        );
         assert_eq!(ad.val_labels().unwrap(), set.val_labels);
         assert_eq!(ad.metaclasses().unwrap(), set.metaclasses);
         assert_eq!(ad.class_labels().unwrap(), set.classes);
         assert_eq!(ad.prototypes().unwrap(), set.prototypes);
-        assert_eq!(ad.real_labels().unwrap(), vec![vec![], vec![1, 0]], "sorted by file name");
+        assert_eq!(
+            ad.real_labels().unwrap(),
+            vec![vec![], vec![1, 0]],
+            "sorted by file name"
+        );
     }
 }

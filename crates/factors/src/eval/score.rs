@@ -1,7 +1,7 @@
 //! One model's integer counts: everything the toolkit's tables are ratios of.
 
 use super::{ErrorType, EvalSet, HUMAN};
-use crate::factor::{NUM_FACTORS, METACLASSES};
+use crate::factor::{METACLASSES, NUM_FACTORS};
 use crate::predictions::ABSENT;
 
 /// Calibration bins of the toolkit's `estimated_calibration_error`.
@@ -140,7 +140,11 @@ impl ModelScores {
 impl EvalSet {
     /// Scores one model. `class[i]` is the prediction for scored image `i` ([`ABSENT`] = none).
     pub fn score(&self, model: &str, class: &[u16], prob: &[f64]) -> ModelScores {
-        assert_eq!(class.len(), self.len(), "predictions must be aligned with the scored images");
+        assert_eq!(
+            class.len(),
+            self.len(),
+            "predictions must be aligned with the scored images"
+        );
         let nc = self.num_classes as usize;
         let mut scores = ModelScores {
             model: model.to_string(),
@@ -149,7 +153,11 @@ impl EvalSet {
             used_factors: Vec::new(),
             by_type: Default::default(),
         };
-        let types: &[ErrorType] = if self.has_real_labels() { &ErrorType::ALL } else { &ErrorType::ALL[..2] };
+        let types: &[ErrorType] = if self.has_real_labels() {
+            &ErrorType::ALL
+        } else {
+            &ErrorType::ALL[..2]
+        };
         for &t in types {
             let s = &mut scores.by_type[t.index()];
             s.by_metaclass = vec![Counts::default(); N_META];
@@ -170,7 +178,9 @@ impl EvalSet {
             for &t in types {
                 let correct = match t {
                     ErrorType::Class => pred == label,
-                    ErrorType::Metaclass => self.class_metaclass[pred as usize] == self.metaclass[i],
+                    ErrorType::Metaclass => {
+                        self.class_metaclass[pred as usize] == self.metaclass[i]
+                    }
                     ErrorType::RealClass => self.real_labels(i).contains(&pred),
                 };
                 let s = &mut scores.by_type[t.index()];
@@ -204,7 +214,11 @@ mod tests {
     #[test]
     fn bins_follow_numpy_searchsorted_left() {
         assert_eq!(bin_of(0.0), 0);
-        assert_eq!(bin_of(1.0 / 15.0), 0, "a value on an edge goes to the lower bin");
+        assert_eq!(
+            bin_of(1.0 / 15.0),
+            0,
+            "a value on an edge goes to the lower bin"
+        );
         assert_eq!(bin_of(1.0 / 15.0 + 1e-12), 1);
         assert_eq!(bin_of(0.5), 7);
         assert_eq!(bin_of(1.0), 14);

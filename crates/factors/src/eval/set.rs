@@ -60,7 +60,10 @@ impl EvalSet {
     pub fn load(dir: &AnnotationDir, options: EvalOptions) -> Result<Self, EvalError> {
         let records = dir.factor_records(options.partition, options.which)?;
         let metaclasses = dir.metaclasses()?;
-        let class_metaclass: Vec<u8> = metaclasses.iter().map(|m| collapse_metaclass(&m.name)).collect();
+        let class_metaclass: Vec<u8> = metaclasses
+            .iter()
+            .map(|m| collapse_metaclass(&m.name))
+            .collect();
         let num_classes = class_metaclass.len() as u32;
         let factor_file = dir.path(&files::factors(options.partition, options.which));
         if num_classes == 0 || num_classes > u32::from(u16::MAX) {
@@ -70,8 +73,13 @@ impl EvalSet {
             }
             .into());
         }
-        let prototypes: Vec<String> = if options.filter_prototypes { dir.prototypes()? } else { vec![] };
-        let is_prototype: rustc_hash::FxHashSet<&str> = prototypes.iter().map(String::as_str).collect();
+        let prototypes: Vec<String> = if options.filter_prototypes {
+            dir.prototypes()?
+        } else {
+            vec![]
+        };
+        let is_prototype: rustc_hash::FxHashSet<&str> =
+            prototypes.iter().map(String::as_str).collect();
         let mut set = EvalSet {
             options,
             names: Vec::with_capacity(records.len()),
@@ -90,12 +98,20 @@ impl EvalSet {
                 return Err(AnnotationError::parse(
                     &factor_file,
                     line + 1,
-                    format!("class {} but the metaclass file lists only {num_classes} classes", r.class),
+                    format!(
+                        "class {} but the metaclass file lists only {num_classes} classes",
+                        r.class
+                    ),
                 )
                 .into());
             }
             if !seen.insert(r.file_name.clone()) {
-                return Err(AnnotationError::parse(&factor_file, line + 1, format!("`{}` is annotated twice", r.file_name)).into());
+                return Err(AnnotationError::parse(
+                    &factor_file,
+                    line + 1,
+                    format!("`{}` is annotated twice", r.file_name),
+                )
+                .into());
             }
             if is_prototype.contains(r.file_name.as_str()) {
                 continue;
@@ -109,7 +125,10 @@ impl EvalSet {
             Partition::Val => dir.val_labels()?,
             Partition::Train => vec![],
         };
-        let others = val_labels.iter().map(|(n, _)| n.as_str()).chain(prototypes.iter().map(String::as_str));
+        let others = val_labels
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .chain(prototypes.iter().map(String::as_str));
         set.index = NameIndex::new(&set.names, others);
         if options.partition == Partition::Val && dir.path(files::REAL_LABELS).is_file() {
             set.real = Some(load_real(dir, &set.names, &val_labels)?);
@@ -160,10 +179,18 @@ impl EvalSet {
     }
 
     /// Reads a prediction file and scores it; `subset` allows files that miss annotated images.
-    pub fn score_file(&self, model: &str, path: &Path, subset: bool) -> Result<super::ModelScores, EvalError> {
+    pub fn score_file(
+        &self,
+        model: &str,
+        path: &Path,
+        subset: bool,
+    ) -> Result<super::ModelScores, EvalError> {
         let preds = read_predictions_file(path, &self.parse_context())?;
         if preds.present == 0 {
-            return Err(PredictionError::NoOverlap { path: path.to_path_buf() }.into());
+            return Err(PredictionError::NoOverlap {
+                path: path.to_path_buf(),
+            }
+            .into());
         }
         if !subset && preds.present < self.len() {
             let missing: Vec<&str> = preds
@@ -173,7 +200,12 @@ impl EvalSet {
                 .filter(|(c, _)| **c == crate::predictions::ABSENT)
                 .map(|(_, n)| n.as_str())
                 .collect();
-            let first = missing.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+            let first = missing
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
             return Err(PredictionError::Missing {
                 path: path.to_path_buf(),
                 missing: missing.len(),
@@ -207,7 +239,8 @@ fn load_real(
         }
         .into());
     }
-    let position: FxHashMap<&str, usize> = sorted.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let position: FxHashMap<&str, usize> =
+        sorted.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let mut offsets = Vec::with_capacity(names.len() + 1);
     let mut labels = Vec::new();
     offsets.push(0u32);

@@ -57,11 +57,21 @@ fn factor_accuracies(c: &Counts) -> [f64; NUM_FACTORS] {
 }
 
 fn nan_min(values: &[f64]) -> f64 {
-    values.iter().copied().filter(|v| !v.is_nan()).reduce(f64::min).unwrap_or(f64::NAN)
+    values
+        .iter()
+        .copied()
+        .filter(|v| !v.is_nan())
+        .reduce(f64::min)
+        .unwrap_or(f64::NAN)
 }
 
 fn nan_max(values: &[f64]) -> f64 {
-    values.iter().copied().filter(|v| !v.is_nan()).reduce(f64::max).unwrap_or(f64::NAN)
+    values
+        .iter()
+        .copied()
+        .filter(|v| !v.is_nan())
+        .reduce(f64::max)
+        .unwrap_or(f64::NAN)
 }
 
 /// The toolkit's `worst_k_class_acc`: per-class accuracies of all models are sorted together
@@ -150,7 +160,8 @@ pub fn calibration_table(models: &[&ModelScores], error_type: ErrorType) -> Vec<
         .iter()
         .map(|s| {
             let t = s.get(error_type);
-            let factors: [f64; NUM_FACTORS] = std::array::from_fn(|f| t.calibration_by_factor[f].ece());
+            let factors: [f64; NUM_FACTORS] =
+                std::array::from_fn(|f| t.calibration_by_factor[f].ece());
             CalibrationRow {
                 model: s.model.clone(),
                 worst_factor: nan_max(&factors),

@@ -22,7 +22,9 @@ fn imagenet_val_number(name: &[u8]) -> Option<usize> {
         return None;
     }
     let digits = &name[PREFIX.len()..PREFIX.len() + 8];
-    digits.iter().try_fold(0usize, |acc, d| d.is_ascii_digit().then(|| acc * 10 + usize::from(d - b'0')))
+    digits.iter().try_fold(0usize, |acc, d| {
+        d.is_ascii_digit().then(|| acc * 10 + usize::from(d - b'0'))
+    })
 }
 
 /// Maps every known file name of a split to a [`Slot`]. Ids `0..n_scored` are the scored images
@@ -73,7 +75,12 @@ impl NameIndex {
 
     fn lookup_id(&self, name: &[u8]) -> Option<u32> {
         match imagenet_val_number(name) {
-            Some(k) => self.by_number.get(k).copied().filter(|&v| v != 0).map(|v| v - 1),
+            Some(k) => self
+                .by_number
+                .get(k)
+                .copied()
+                .filter(|&v| v != 0)
+                .map(|v| v - 1),
             None => self.by_name.get(name).copied(),
         }
     }
@@ -105,11 +112,27 @@ mod tests {
 
     #[test]
     fn looks_up_both_forms() {
-        let scored = vec!["ILSVRC2012_val_00000007.JPEG".to_string(), "synth_val_1.png".to_string()];
-        let idx = NameIndex::new(&scored, ["ILSVRC2012_val_00050000.JPEG", "other.png", "synth_val_1.png"]);
-        assert_eq!(idx.lookup(b"ILSVRC2012_val_00000007.JPEG"), Some(Slot::Scored(0)));
+        let scored = vec![
+            "ILSVRC2012_val_00000007.JPEG".to_string(),
+            "synth_val_1.png".to_string(),
+        ];
+        let idx = NameIndex::new(
+            &scored,
+            [
+                "ILSVRC2012_val_00050000.JPEG",
+                "other.png",
+                "synth_val_1.png",
+            ],
+        );
+        assert_eq!(
+            idx.lookup(b"ILSVRC2012_val_00000007.JPEG"),
+            Some(Slot::Scored(0))
+        );
         assert_eq!(idx.lookup(b"synth_val_1.png"), Some(Slot::Scored(1)));
-        assert_eq!(idx.lookup(b"ILSVRC2012_val_00050000.JPEG"), Some(Slot::Known(2)));
+        assert_eq!(
+            idx.lookup(b"ILSVRC2012_val_00050000.JPEG"),
+            Some(Slot::Known(2))
+        );
         assert_eq!(idx.lookup(b"other.png"), Some(Slot::Known(3)));
         assert_eq!(idx.n_known(), 4);
         assert_eq!(idx.lookup(b"ILSVRC2012_val_00000008.JPEG"), None);

@@ -10,7 +10,9 @@ mod parse;
 mod write;
 
 pub use index::{NameIndex, Slot};
-pub use parse::{ABSENT, AlignedPredictions, ParseContext, parse_predictions, read_predictions_file};
+pub use parse::{
+    ABSENT, AlignedPredictions, ParseContext, parse_predictions, read_predictions_file,
+};
 pub use write::write_predictions_csv;
 
 use std::path::{Path, PathBuf};
@@ -29,9 +31,13 @@ pub enum PredictionError {
     },
     #[error("{path}: corrupt gzip data ({message}); re-export the file or decompress it to check")]
     Gzip { path: PathBuf, message: String },
-    #[error("{path}: the file is empty; expected a header `file_name,predicted_class,predicted_probability` and one row per image")]
+    #[error(
+        "{path}: the file is empty; expected a header `file_name,predicted_class,predicted_probability` and one row per image"
+    )]
     Empty { path: PathBuf },
-    #[error("{path}:1: {message}; the first line must be the header `file_name,predicted_class,predicted_probability`")]
+    #[error(
+        "{path}:1: {message}; the first line must be the header `file_name,predicted_class,predicted_probability`"
+    )]
     Header { path: PathBuf, message: String },
     #[error("{path}:{line}: {message}")]
     Row {
@@ -39,14 +45,18 @@ pub enum PredictionError {
         line: usize,
         message: String,
     },
-    #[error("{path}:{line}: `{name}` appears twice (first on line {first_line}); keep one prediction per image")]
+    #[error(
+        "{path}:{line}: `{name}` appears twice (first on line {first_line}); keep one prediction per image"
+    )]
     Duplicate {
         path: PathBuf,
         line: usize,
         first_line: usize,
         name: String,
     },
-    #[error("{path}:{line}: `{name}` is not an image of the {partition} split of these annotations ({universe}); check the file names, or pass the matching --annotations/--partition")]
+    #[error(
+        "{path}:{line}: `{name}` is not an image of the {partition} split of these annotations ({universe}); check the file names, or pass the matching --annotations/--partition"
+    )]
     UnknownName {
         path: PathBuf,
         line: usize,
@@ -54,7 +64,9 @@ pub enum PredictionError {
         partition: String,
         universe: String,
     },
-    #[error("{path}: predictions for {missing} of the {total} annotated images are missing (first: {first}); predict every image, or pass --subset to score only the images present")]
+    #[error(
+        "{path}: predictions for {missing} of the {total} annotated images are missing (first: {first}); predict every image, or pass --subset to score only the images present"
+    )]
     Missing {
         path: PathBuf,
         missing: usize,
@@ -63,9 +75,13 @@ pub enum PredictionError {
     },
     #[error("{path}: no annotated image has a prediction in this file")]
     NoOverlap { path: PathBuf },
-    #[error("{path}: not a prediction file: expected a `.csv` or `.csv.gz` file or a directory of them")]
+    #[error(
+        "{path}: not a prediction file: expected a `.csv` or `.csv.gz` file or a directory of them"
+    )]
     NotPredictions { path: PathBuf },
-    #[error("two inputs give the model name `{model}`: {first} and {second}; rename one (the model name is the file stem)")]
+    #[error(
+        "two inputs give the model name `{model}`: {first} and {second}; rename one (the model name is the file stem)"
+    )]
     DuplicateModel {
         model: String,
         first: PathBuf,
@@ -75,7 +91,10 @@ pub enum PredictionError {
 
 /// The model name of a prediction file: its name without `.csv` / `.csv.gz`.
 pub fn model_name(path: &Path) -> String {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     for ext in [".csv.gz", ".csv"] {
         if let Some(stem) = name.strip_suffix(ext) {
             return stem.to_string();
@@ -85,7 +104,10 @@ pub fn model_name(path: &Path) -> String {
 }
 
 fn is_prediction_file(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     name.ends_with(".csv") || name.ends_with(".csv.gz")
 }
 
@@ -108,17 +130,22 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<(String, PathBuf)>, Predi
                 .filter(|p| p.is_file() && is_prediction_file(p))
                 .collect();
             if found.is_empty() {
-                return Err(PredictionError::NotPredictions { path: input.clone() });
+                return Err(PredictionError::NotPredictions {
+                    path: input.clone(),
+                });
             }
             found.sort();
             files.extend(found);
         } else if is_prediction_file(input) {
             files.push(input.clone());
         } else {
-            return Err(PredictionError::NotPredictions { path: input.clone() });
+            return Err(PredictionError::NotPredictions {
+                path: input.clone(),
+            });
         }
     }
-    let mut named: Vec<(String, PathBuf)> = files.into_iter().map(|p| (model_name(&p), p)).collect();
+    let mut named: Vec<(String, PathBuf)> =
+        files.into_iter().map(|p| (model_name(&p), p)).collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     for pair in named.windows(2) {
         if pair[0].0 == pair[1].0 {
@@ -149,11 +176,18 @@ mod tests {
             std::fs::write(dir.path().join(f), "x").unwrap();
         }
         let got = expand_inputs(&[dir.path().to_path_buf()]).unwrap();
-        assert_eq!(got.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            got.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         std::fs::write(dir.path().join("a.csv"), "x").unwrap();
-        let err = expand_inputs(&[dir.path().to_path_buf()]).unwrap_err().to_string();
+        let err = expand_inputs(&[dir.path().to_path_buf()])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("two inputs give the model name `a`"), "{err}");
-        let err = expand_inputs(&[dir.path().join("notes.txt")]).unwrap_err().to_string();
+        let err = expand_inputs(&[dir.path().join("notes.txt")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a prediction file"), "{err}");
     }
 }

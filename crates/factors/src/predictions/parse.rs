@@ -94,15 +94,29 @@ fn trim(mut s: &[u8]) -> &[u8] {
 
 fn parse_header(path: &Path, line: &[u8]) -> Result<Columns, PredictionError> {
     let text = String::from_utf8_lossy(line);
-    let fields: Vec<String> = text.split(',').map(|f| f.trim().trim_matches('"').to_string()).collect();
+    let fields: Vec<String> = text
+        .split(',')
+        .map(|f| f.trim().trim_matches('"').to_string())
+        .collect();
     let find = |name: &str| fields.iter().position(|f| f == name);
-    let missing: Vec<&str> = HEADER.iter().copied().filter(|h| find(h).is_none()).collect();
+    let missing: Vec<&str> = HEADER
+        .iter()
+        .copied()
+        .filter(|h| find(h).is_none())
+        .collect();
     if !missing.is_empty() {
         let looks_like_data = fields.len() == 3 && fields[1].parse::<u32>().is_ok();
         let message = if looks_like_data {
-            format!("no header line (the first line `{}` looks like data)", text.trim())
+            format!(
+                "no header line (the first line `{}` looks like data)",
+                text.trim()
+            )
         } else {
-            format!("header `{}` lacks column(s) {}", text.trim(), missing.join(", "))
+            format!(
+                "header `{}` lacks column(s) {}",
+                text.trim(),
+                missing.join(", ")
+            )
         };
         return Err(PredictionError::Header {
             path: path.to_path_buf(),
@@ -134,20 +148,30 @@ impl Accumulator<'_> {
         }
     }
 
-    fn accept(&mut self, line: usize, name: &[u8], class: &[u8], prob: &[u8]) -> Result<(), PredictionError> {
+    fn accept(
+        &mut self,
+        line: usize,
+        name: &[u8],
+        class: &[u8],
+        prob: &[u8],
+    ) -> Result<(), PredictionError> {
         let name = trim(name);
         if name.is_empty() {
             return Err(self.row_error(line, "empty file_name".into()));
         }
         let class = self.parse_class(line, trim(class))?;
         let prob = self.parse_prob(line, trim(prob))?;
-        let slot = self.ctx.index.lookup(name).ok_or_else(|| PredictionError::UnknownName {
-            path: self.path.to_path_buf(),
-            line,
-            name: String::from_utf8_lossy(name).into_owned(),
-            partition: self.ctx.partition.to_string(),
-            universe: self.ctx.universe.to_string(),
-        })?;
+        let slot = self
+            .ctx
+            .index
+            .lookup(name)
+            .ok_or_else(|| PredictionError::UnknownName {
+                path: self.path.to_path_buf(),
+                line,
+                name: String::from_utf8_lossy(name).into_owned(),
+                partition: self.ctx.partition.to_string(),
+                universe: self.ctx.universe.to_string(),
+            })?;
         let id = match slot {
             Slot::Scored(i) | Slot::Known(i) => i as usize,
         };
@@ -172,12 +196,19 @@ impl Accumulator<'_> {
     fn parse_class(&self, line: usize, field: &[u8]) -> Result<u16, PredictionError> {
         let n = self.ctx.num_classes;
         let value = (!field.is_empty() && field.len() <= 9 && field.iter().all(u8::is_ascii_digit))
-            .then(|| field.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')));
+            .then(|| {
+                field
+                    .iter()
+                    .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+            });
         match value {
             Some(v) if v < n => Ok(v as u16),
             Some(v) => Err(self.row_error(
                 line,
-                format!("predicted_class {v} is outside 0..{} (these annotations have {n} classes)", n - 1),
+                format!(
+                    "predicted_class {v} is outside 0..{} (these annotations have {n} classes)",
+                    n - 1
+                ),
             )),
             None => Err(self.row_error(
                 line,
@@ -191,17 +222,117 @@ impl Accumulator<'_> {
     }
 
     fn parse_prob(&self, line: usize, field: &[u8]) -> Result<f64, PredictionError> {
-        let text = std::str::from_utf8(field).unwrap_or("");
-        match text.parse::<f64>() {
-            Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
-            Ok(p) if p.is_nan() => Err(self.row_error(line, "predicted_probability is NaN".into())),
-            Ok(p) => Err(self.row_error(line, format!("predicted_probability {p} is outside [0, 1]"))),
-            Err(_) => Err(self.row_error(
+        match pandas_float(field) {
+            Some(p) if (0.0..=1.0).contains(&p) => Ok(p),
+            Some(p) => {
+                Err(self.row_error(line, format!("predicted_probability {p} is outside [0, 1]")))
+            }
+            None if field.eq_ignore_ascii_case(b"nan") || field.is_empty() => {
+                Err(self.row_error(line, "predicted_probability is NaN or empty".into()))
+            }
+            None => Err(self.row_error(
                 line,
-                format!("predicted_probability `{}` is not a number", String::from_utf8_lossy(field)),
+                format!(
+                    "predicted_probability `{}` is not a number",
+                    String::from_utf8_lossy(field)
+                ),
             )),
         }
     }
+}
+
+/// `1e0 ..= 1e308`, each the correctly rounded double (as the C literals in pandas' table).
+static POW10: std::sync::LazyLock<Vec<f64>> = std::sync::LazyLock::new(|| {
+    (0..=308)
+        .map(|k| format!("1e{k}").parse().unwrap_or(f64::INFINITY))
+        .collect()
+});
+
+/// Decimal text to f64 exactly as pandas' default CSV float parser (`precise_xstrtod`) does, so
+/// that probabilities, and with them calibration errors, are bit-identical to the toolkit's.
+/// It is not always correctly rounded: it accumulates at most 17 significant digits (a leading
+/// `0` counts) in a double and scales once by a power of ten. `None` for anything but
+/// `[+-]digits[.digits][(e|E)[+-]digits]`.
+pub(crate) fn pandas_float(text: &[u8]) -> Option<f64> {
+    const MAX_DIGITS: i32 = 17;
+    let mut p = 0;
+    let at = |i: usize| text.get(i).copied().unwrap_or(0);
+    let negative = at(p) == b'-';
+    if matches!(at(p), b'-' | b'+') {
+        p += 1;
+    }
+    let mut number = 0.0f64;
+    let mut exponent: i32 = 0;
+    let mut num_digits: i32 = 0;
+    while at(p).is_ascii_digit() {
+        if num_digits < MAX_DIGITS {
+            number = number * 10.0 + f64::from(at(p) - b'0');
+            num_digits += 1;
+        } else {
+            exponent += 1;
+        }
+        p += 1;
+    }
+    let mut any_digit = num_digits > 0 || exponent > 0;
+    if at(p) == b'.' {
+        p += 1;
+        let mut num_decimals = 0;
+        while num_digits < MAX_DIGITS && at(p).is_ascii_digit() {
+            number = number * 10.0 + f64::from(at(p) - b'0');
+            p += 1;
+            num_digits += 1;
+            num_decimals += 1;
+            any_digit = true;
+        }
+        while at(p).is_ascii_digit() {
+            p += 1;
+            any_digit = true;
+        }
+        exponent -= num_decimals;
+    }
+    if !any_digit {
+        return None;
+    }
+    if negative {
+        number = -number;
+    }
+    if matches!(at(p), b'e' | b'E') {
+        p += 1;
+        let neg_exp = at(p) == b'-';
+        if matches!(at(p), b'-' | b'+') {
+            p += 1;
+        }
+        if !at(p).is_ascii_digit() {
+            return None;
+        }
+        let mut n: i32 = 0;
+        while at(p).is_ascii_digit() {
+            n = n.saturating_mul(10).saturating_add(i32::from(at(p) - b'0'));
+            p += 1;
+        }
+        exponent = if neg_exp {
+            exponent.saturating_sub(n)
+        } else {
+            exponent.saturating_add(n)
+        };
+    }
+    if p != text.len() {
+        return None;
+    }
+    let pow10 = |k: i32| POW10[k as usize];
+    Some(if exponent > 308 {
+        f64::INFINITY.copysign(number)
+    } else if exponent > 0 {
+        number * pow10(exponent)
+    } else if exponent < -308 {
+        if exponent < -616 {
+            0.0
+        } else {
+            number / pow10(-308 - exponent) / pow10(308)
+        }
+    } else {
+        number / pow10(-exponent)
+    })
 }
 
 /// Parses the bytes of a prediction file (`path` is for messages only).
@@ -212,7 +343,9 @@ pub fn parse_predictions(
 ) -> Result<AlignedPredictions, PredictionError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if trim(bytes).is_empty() {
-        return Err(PredictionError::Empty { path: path.to_path_buf() });
+        return Err(PredictionError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let n = ctx.index.n_scored();
     let mut acc = Accumulator {
@@ -235,7 +368,11 @@ pub fn parse_predictions(
 }
 
 /// The fast path: no quoting anywhere, split lines and fields with memchr.
-fn parse_plain(path: &Path, bytes: &[u8], acc: &mut Accumulator<'_>) -> Result<(), PredictionError> {
+fn parse_plain(
+    path: &Path,
+    bytes: &[u8],
+    acc: &mut Accumulator<'_>,
+) -> Result<(), PredictionError> {
     let mut lines = bytes.split(|b| *b == b'\n').enumerate();
     let (_, header) = lines.next().unwrap_or((0, b""));
     let cols = parse_header(path, header.strip_suffix(b"\r").unwrap_or(header))?;
@@ -258,22 +395,47 @@ fn parse_plain(path: &Path, bytes: &[u8], acc: &mut Accumulator<'_>) -> Result<(
         if fields.len() != cols.count {
             return Err(acc.row_error(
                 lineno,
-                format!("expected {} comma-separated fields, found {}", cols.count, fields.len()),
+                format!(
+                    "expected {} comma-separated fields, found {}",
+                    cols.count,
+                    fields.len()
+                ),
             ));
         }
-        acc.accept(lineno, fields[cols.name], fields[cols.class], fields[cols.prob])?;
+        acc.accept(
+            lineno,
+            fields[cols.name],
+            fields[cols.class],
+            fields[cols.prob],
+        )?;
     }
     Ok(())
 }
 
 /// The general path for files with quoted fields, through the csv crate.
-fn parse_quoted(path: &Path, bytes: &[u8], acc: &mut Accumulator<'_>) -> Result<(), PredictionError> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+fn parse_quoted(
+    path: &Path,
+    bytes: &[u8],
+    acc: &mut Accumulator<'_>,
+) -> Result<(), PredictionError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
     let mut records = reader.byte_records();
     let header = match records.next() {
         Some(Ok(h)) => h,
-        Some(Err(e)) => return Err(PredictionError::Header { path: path.to_path_buf(), message: e.to_string() }),
-        None => return Err(PredictionError::Empty { path: path.to_path_buf() }),
+        Some(Err(e)) => {
+            return Err(PredictionError::Header {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            });
+        }
+        None => {
+            return Err(PredictionError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
     };
     let cols = parse_header(path, &header.iter().collect::<Vec<_>>().join(&b','))?;
     for record in records {
@@ -288,10 +450,19 @@ fn parse_quoted(path: &Path, bytes: &[u8], acc: &mut Accumulator<'_>) -> Result<
         if record.len() != cols.count {
             return Err(acc.row_error(
                 line,
-                format!("expected {} comma-separated fields, found {}", cols.count, record.len()),
+                format!(
+                    "expected {} comma-separated fields, found {}",
+                    cols.count,
+                    record.len()
+                ),
             ));
         }
-        acc.accept(line, &record[cols.name], &record[cols.class], &record[cols.prob])?;
+        acc.accept(
+            line,
+            &record[cols.name],
+            &record[cols.class],
+            &record[cols.prob],
+        )?;
     }
     Ok(())
 }
@@ -301,13 +472,20 @@ mod tests {
     use super::*;
 
     fn index() -> NameIndex {
-        let scored: Vec<String> = (1..=3).map(|i| format!("ILSVRC2012_val_{i:08}.JPEG")).collect();
+        let scored: Vec<String> = (1..=3)
+            .map(|i| format!("ILSVRC2012_val_{i:08}.JPEG"))
+            .collect();
         NameIndex::new(&scored, ["ILSVRC2012_val_00000004.JPEG"])
     }
 
     fn parse(text: &str) -> Result<AlignedPredictions, PredictionError> {
         let idx = index();
-        let ctx = ParseContext { index: &idx, num_classes: 1000, partition: "val", universe: "ImageNet-X" };
+        let ctx = ParseContext {
+            index: &idx,
+            num_classes: 1000,
+            partition: "val",
+            universe: "ImageNet-X",
+        };
         parse_predictions(Path::new("p.csv"), text.as_bytes(), &ctx)
     }
 
@@ -330,18 +508,49 @@ mod tests {
     #[test]
     fn bad_rows_are_named() {
         let h = "file_name,predicted_class,predicted_probability\n";
-        assert_eq!(err(""), "p.csv: the file is empty; expected a header `file_name,predicted_class,predicted_probability` and one row per image");
+        assert_eq!(
+            err(""),
+            "p.csv: the file is empty; expected a header `file_name,predicted_class,predicted_probability` and one row per image"
+        );
         assert!(err("ILSVRC2012_val_00000001.JPEG,3,0.5\n").contains("p.csv:1: no header line"));
-        assert!(err("file_name,class,predicted_probability\n").contains("lacks column(s) predicted_class"));
-        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1000,0.5\n")), "p.csv:2: predicted_class 1000 is outside 0..999 (these annotations have 1000 classes)");
-        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,-1,0.5\n")), "p.csv:2: predicted_class `-1` is not a class index (an integer in 0..999)");
-        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,cat,0.5\n")), "p.csv:2: predicted_class `cat` is not a class index (an integer in 0..999)");
-        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1,nan\n")), "p.csv:2: predicted_probability is NaN");
-        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1,1.5\n")), "p.csv:2: predicted_probability 1.5 is outside [0, 1]");
-        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1,high\n")), "p.csv:2: predicted_probability `high` is not a number");
-        assert_eq!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1\n")), "p.csv:2: expected 3 comma-separated fields, found 2");
-        assert!(err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1,0.5\n\nILSVRC2012_val_00000001.JPEG,2,0.5\n"))
-            .starts_with("p.csv:4: `ILSVRC2012_val_00000001.JPEG` appears twice (first on line 2)"));
+        assert!(
+            err("file_name,class,predicted_probability\n")
+                .contains("lacks column(s) predicted_class")
+        );
+        assert_eq!(
+            err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1000,0.5\n")),
+            "p.csv:2: predicted_class 1000 is outside 0..999 (these annotations have 1000 classes)"
+        );
+        assert_eq!(
+            err(&format!("{h}ILSVRC2012_val_00000001.JPEG,-1,0.5\n")),
+            "p.csv:2: predicted_class `-1` is not a class index (an integer in 0..999)"
+        );
+        assert_eq!(
+            err(&format!("{h}ILSVRC2012_val_00000001.JPEG,cat,0.5\n")),
+            "p.csv:2: predicted_class `cat` is not a class index (an integer in 0..999)"
+        );
+        assert_eq!(
+            err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1,nan\n")),
+            "p.csv:2: predicted_probability is NaN or empty"
+        );
+        assert_eq!(
+            err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1,1.5\n")),
+            "p.csv:2: predicted_probability 1.5 is outside [0, 1]"
+        );
+        assert_eq!(
+            err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1,high\n")),
+            "p.csv:2: predicted_probability `high` is not a number"
+        );
+        assert_eq!(
+            err(&format!("{h}ILSVRC2012_val_00000001.JPEG,1\n")),
+            "p.csv:2: expected 3 comma-separated fields, found 2"
+        );
+        assert!(
+            err(&format!(
+                "{h}ILSVRC2012_val_00000001.JPEG,1,0.5\n\nILSVRC2012_val_00000001.JPEG,2,0.5\n"
+            ))
+            .starts_with("p.csv:4: `ILSVRC2012_val_00000001.JPEG` appears twice (first on line 2)")
+        );
         assert!(err(&format!("{h}ILSVRC2012_val_00000009.JPEG,1,0.5\n"))
             .starts_with("p.csv:2: `ILSVRC2012_val_00000009.JPEG` is not an image of the val split of these annotations (ImageNet-X)"));
     }
@@ -351,7 +560,12 @@ mod tests {
         use std::io::Write;
         let dir = tempfile::tempdir().unwrap();
         let idx = index();
-        let ctx = ParseContext { index: &idx, num_classes: 1000, partition: "val", universe: "ImageNet-X" };
+        let ctx = ParseContext {
+            index: &idx,
+            num_classes: 1000,
+            partition: "val",
+            universe: "ImageNet-X",
+        };
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(b"file_name,predicted_class,predicted_probability\nILSVRC2012_val_00000002.JPEG,5,0.75\n").unwrap();
         let bytes = gz.finish().unwrap();
@@ -366,5 +580,41 @@ mod tests {
         std::fs::write(&fake, b"file_name,predicted_class,predicted_probability\n").unwrap();
         let e = read_predictions_file(&fake, &ctx).unwrap_err().to_string();
         assert!(e.contains("not gzip"), "{e}");
+    }
+
+    #[test]
+    fn floats_parse_like_pandas() {
+        // Bits of `pd.read_csv` (pandas 1.5.3, default float_precision) for each text.
+        let cases: [(&str, u64); 12] = [
+            ("0.8365915418000001", 0x3feac55ba00484da),
+            ("0.12345678901234567", 0x3fbf9add3746f659),
+            ("0.9999999999999999", 0x3ff0000000000000),
+            ("1e-05", 0x3ee4f8b588e368f1),
+            ("5e-324", 0x0000000000000001),
+            ("0.1", 0x3fb999999999999a),
+            ("0.30000000000000004", 0x3fd3333333333333),
+            ("0.7071067811865476", 0x3fe6a09e667f3bcd),
+            (".5", 0x3fe0000000000000),
+            ("1.", 0x3ff0000000000000),
+            ("2.5E-3", 0x3f647ae147ae147b),
+            ("0.000123456789012345678", 0x3f202e85be1804df),
+        ];
+        for (text, bits) in cases {
+            assert_eq!(
+                pandas_float(text.as_bytes()).map(f64::to_bits),
+                Some(bits),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            pandas_float(b"0.9999999999999999"),
+            Some(1.0),
+            "pandas rounds this up; Rust would not"
+        );
+        for bad in [
+            "", ".", "e5", "1e", "1.2.3", "0x1", "1,5", "nan", "inf", " 1",
+        ] {
+            assert_eq!(pandas_float(bad.as_bytes()), None, "{bad:?}");
+        }
     }
 }

@@ -33,8 +33,8 @@ PINS = [
 ]
 
 
-def ensure_venv():
-    """Re-executes this script inside the pinned venv, creating it when needed."""
+def ensure_venv(script=__file__):
+    """Re-executes `script` inside the pinned venv, creating the venv when needed."""
     python = VENV / "bin" / "python"
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
@@ -42,7 +42,7 @@ def ensure_venv():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     # pip leaves satisfied pins alone, so this is quick after the first run.
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", *PINS], check=True)
-    os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
+    os.execv(str(python), [str(python), script, *sys.argv[1:]])
 
 
 def main():

@@ -6,6 +6,7 @@
 //! `(1 - factor accuracy) / (1 - overall accuracy)`.
 
 use rand::RngExt;
+use rand::distr::Uniform;
 use rayon::prelude::*;
 
 use super::StatsError;
@@ -62,18 +63,18 @@ struct Counts {
 }
 
 impl Counts {
-    /// Adds one image, packed as factor bits | correct << 16.
-    fn add(&mut self, code: u32) {
-        let hit = code >> 16;
+    /// Adds `times` images of one kind, packed as factor bits | correct << 16.
+    fn add(&mut self, code: u32, times: u32) {
+        let hits = (code >> 16) * times;
         let mut bits = code & 0xffff;
         while bits != 0 {
             let f = bits.trailing_zeros() as usize;
-            self.total[f] += 1;
-            self.correct[f] += hit;
+            self.total[f] += times;
+            self.correct[f] += hits;
             bits &= bits - 1;
         }
-        self.total[NUM_FACTORS] += 1;
-        self.correct[NUM_FACTORS] += hit;
+        self.total[NUM_FACTORS] += times;
+        self.correct[NUM_FACTORS] += hits;
     }
 
     /// Writes the `STATS` statistics into `out`.
@@ -125,29 +126,47 @@ pub fn factor_bootstrap_ci(
             ),
         });
     }
+    // Images matter only through their kind (factor set, correct): a resample counts how often
+    // each kind is drawn, a branch-free increment per draw, then adds the kinds up.
     let codes: Vec<u32> = correct
         .iter()
         .zip(factors)
         .map(|(c, f)| u32::from(f.0) | (u32::from(*c) << 16))
         .collect();
+    let mut kinds = codes.clone();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let kind_of: Vec<u32> = codes
+        .iter()
+        .map(|c| kinds.binary_search(c).expect("every code is a kind") as u32)
+        .collect();
+    let totals = |tally: &[u32], out: &mut [f64]| {
+        let mut counts = Counts::default();
+        kinds
+            .iter()
+            .zip(tally)
+            .for_each(|(&code, &times)| counts.add(code, times));
+        counts.stats(out);
+    };
 
     let mut point = [0.0; STATS];
-    let mut all = Counts::default();
-    codes.iter().for_each(|&c| all.add(c));
-    all.stats(&mut point);
+    let mut tally = vec![0u32; kinds.len()];
+    kind_of.iter().for_each(|&k| tally[k as usize] += 1);
+    totals(&tally, &mut point);
 
+    let pick = Uniform::new(0, kind_of.len() as u32).expect("at least one image");
     let mut draws = vec![0.0; config.resamples * STATS];
-    draws
-        .par_chunks_mut(STATS)
-        .enumerate()
-        .for_each(|(i, out)| {
+    draws.par_chunks_mut(STATS).enumerate().for_each_init(
+        || vec![0u32; kinds.len()],
+        |tally, (i, out)| {
+            tally.fill(0);
             let mut rng = resample_rng(config.seed, i);
-            let mut counts = Counts::default();
-            for _ in 0..codes.len() {
-                counts.add(codes[rng.random_range(0..codes.len())]);
+            for _ in 0..kind_of.len() {
+                tally[kind_of[rng.sample(pick) as usize] as usize] += 1;
             }
-            counts.stats(out);
-        });
+            totals(tally, out);
+        },
+    );
 
     let alpha = (1.0 - config.level) / 2.0;
     let interval = |s: usize| {

@@ -87,7 +87,7 @@ pub struct FactorTrend {
     pub factor: Factor,
     /// Runs with a finite error ratio at a kept strength.
     pub runs: usize,
-    /// Why there is no test (e.g. fewer than 4 strengths); None when `test` is set.
+    /// The test, or why there is none (e.g. fewer than 4 strengths).
     pub test: Result<TrendTest, String>,
     /// Mean error ratio at the test's first (lower) and second (higher) strength.
     pub mean_first: f64,
@@ -178,25 +178,17 @@ pub fn analyze_runs(table: &RunTable, options: &AnalyzeOptions) -> Result<Analys
     if strengths.key == "crop" && !options.strength.complement {
         notes.push("the toolkit's crop strength is 100 - crop; use the complement (CLI: --complement) to match it".into());
     }
-    let no_strength = strengths
-        .values
-        .iter()
-        .enumerate()
-        .filter(|(i, v)| v.is_none() && !is_human(*i))
-        .count();
-    if no_strength > 0 {
-        let first = strengths
-            .values
-            .iter()
-            .enumerate()
-            .find(|(i, v)| v.is_none() && !is_human(*i))
-            .map(|(i, _)| &table.runs[i]);
-        let example = first
-            .map(|r| format!(" (first: `{}`, line {})", r.name, r.line))
-            .unwrap_or_default();
+    let missing: Vec<usize> = (0..table.runs.len())
+        .filter(|&i| strengths.values[i].is_none() && !is_human(i))
+        .collect();
+    if let Some(&first) = missing.first() {
+        let run = &table.runs[first];
         notes.push(format!(
-            "left out {no_strength} run(s) without a `{}` strength{example}",
-            strengths.key
+            "left out {} run(s) without a `{}` strength (first: `{}`, line {})",
+            missing.len(),
+            strengths.key,
+            run.name,
+            run.line
         ));
     }
     let with_strength: Vec<(usize, f64)> = strengths
@@ -220,75 +212,37 @@ pub fn analyze_runs(table: &RunTable, options: &AnalyzeOptions) -> Result<Analys
         table,
         with_strength: &with_strength,
     };
-    let count = |s: f64| sweep.runs_at(s);
     let (kept, dropped): (Vec<f64>, Vec<f64>) = distinct
         .iter()
-        .partition(|&&s| count(s) >= options.min_runs);
+        .partition(|&&s| sweep.runs_at(s) >= options.min_runs);
     if !dropped.is_empty() {
+        let list: Vec<String> = dropped
+            .iter()
+            .map(|s| format!("{s} ({} runs)", sweep.runs_at(*s)))
+            .collect();
         notes.push(format!(
             "left out of the trend test {} strength(s) with fewer than {} runs: {}",
             dropped.len(),
             options.min_runs,
-            dropped
-                .iter()
-                .map(|s| format!("{s} ({} runs)", count(*s)))
-                .collect::<Vec<_>>()
-                .join(", ")
+            list.join(", ")
         ));
     }
 
-    let mut per_strength = Vec::new();
-    let mut trends = Vec::new();
-    for f in Factor::ALL {
-        let (xs, ys) = sweep.points(f, |_| true);
-        for &s in &distinct {
-            let v = at(&xs, &ys, s);
-            if v.is_empty() {
-                continue;
-            }
-            let (m, lo, hi) = mean_confidence_interval(&v, options.level).unwrap_or((
-                mean(&v),
-                f64::NAN,
-                f64::NAN,
-            ));
-            per_strength.push(StrengthSummary {
-                factor: f,
-                strength: s,
-                runs: v.len(),
-                mean: m,
-                ci_low: lo,
-                ci_high: hi,
-            });
-        }
-        let (kx, ky) = sweep.points(f, |s| kept.contains(&s));
-        let test = augmentation_effect(&kx, &ky).map_err(|e| e.to_string());
-        let (first, second) = match &test {
-            Ok(t) => (
-                at(&kx, &ky, t.first_strength),
-                at(&kx, &ky, t.second_strength),
-            ),
-            Err(_) => (vec![], vec![]),
-        };
-        trends.push(FactorTrend {
-            factor: f,
-            runs: kx.len(),
-            test,
-            mean_first: mean(&first),
-            mean_second: mean(&second),
-            hedges_g: hedges_g(&first, &second),
-            p_holm: f64::NAN,
-            p_bh: f64::NAN,
-            verdict: Verdict::NotSignificant,
-        });
-    }
+    let per_strength = Factor::ALL
+        .into_iter()
+        .flat_map(|f| sweep.summaries(f, &distinct, options.level))
+        .collect();
+    let mut trends: Vec<FactorTrend> = Factor::ALL
+        .into_iter()
+        .map(|f| sweep.trend(f, &kept))
+        .collect();
     let pvalues: Vec<f64> = trends.iter().map(FactorTrend::pvalue).collect();
     for ((t, h), b) in trends
         .iter_mut()
         .zip(holm(&pvalues))
         .zip(benjamini_hochberg(&pvalues))
     {
-        t.p_holm = h;
-        t.p_bh = b;
+        (t.p_holm, t.p_bh) = (h, b);
         t.verdict = Verdict::of(t.effect(), h, options.alpha);
     }
     let (improved, worsened, toolkit_order) = top_factors(&trends, options.alpha);
@@ -363,6 +317,51 @@ impl Sweep<'_> {
 
     fn runs_at(&self, s: f64) -> usize {
         self.with_strength.iter().filter(|p| p.1 == s).count()
+    }
+
+    /// Mean error ratio of `f` and its t-interval at each of `strengths` that has runs.
+    fn summaries(&self, f: Factor, strengths: &[f64], level: f64) -> Vec<StrengthSummary> {
+        let (xs, ys) = self.points(f, |_| true);
+        strengths
+            .iter()
+            .filter_map(|&s| {
+                let v = at(&xs, &ys, s);
+                let nan = (mean(&v), f64::NAN, f64::NAN); // fewer than 2 runs: no interval
+                let (m, lo, hi) = mean_confidence_interval(&v, level).unwrap_or(nan);
+                (!v.is_empty()).then_some(StrengthSummary {
+                    factor: f,
+                    strength: s,
+                    runs: v.len(),
+                    mean: m,
+                    ci_low: lo,
+                    ci_high: hi,
+                })
+            })
+            .collect()
+    }
+
+    /// The trend test of `f` over the runs at the `kept` strengths (corrections come later).
+    fn trend(&self, f: Factor, kept: &[f64]) -> FactorTrend {
+        let (xs, ys) = self.points(f, |s| kept.contains(&s));
+        let test = augmentation_effect(&xs, &ys).map_err(|e| e.to_string());
+        let (first, second) = match &test {
+            Ok(t) => (
+                at(&xs, &ys, t.first_strength),
+                at(&xs, &ys, t.second_strength),
+            ),
+            Err(_) => (vec![], vec![]),
+        };
+        FactorTrend {
+            factor: f,
+            runs: xs.len(),
+            test,
+            mean_first: mean(&first),
+            mean_second: mean(&second),
+            hedges_g: hedges_g(&first, &second),
+            p_holm: f64::NAN,
+            p_bh: f64::NAN,
+            verdict: Verdict::NotSignificant,
+        }
     }
 }
 

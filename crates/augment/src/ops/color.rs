@@ -1,0 +1,311 @@
+//! Colour kernels with torchvision v2's *tensor* semantics on uint8 images.
+//!
+//! torchvision converts to float32, computes, clamps to [0, 255] and casts back with `.to(uint8)`,
+//! which truncates. Where the result depends on one channel value only (brightness, contrast,
+//! solarize, autocontrast, ...) we tabulate torch's exact f32 expression for all 256 inputs; the
+//! per-pixel ops (saturation, grayscale, hue) repeat torch's f32 arithmetic step by step. ATen's
+//! `add_(other, alpha)` is a fused multiply-add; an f32 product of an 8-bit integer and an f32
+//! constant is exact in f64, so `(a as f64 + b as f64 * alpha as f64) as f32` reproduces it.
+
+use crate::Image;
+
+/// Applies one 256-entry table per channel.
+pub(crate) fn apply_luts(mut img: Image, luts: &[[u8; 256]; 3]) -> Image {
+    for px in img.chunks_exact_mut(3) {
+        px[0] = luts[0][px[0] as usize];
+        px[1] = luts[1][px[1] as usize];
+        px[2] = luts[2][px[2] as usize];
+    }
+    img
+}
+
+fn same_lut(lut: [u8; 256]) -> [[u8; 256]; 3] {
+    [lut, lut, lut]
+}
+
+/// `clamp(x, 0, 255).to(uint8)`: clamp then truncate toward zero (NaN → 0, as torch on x86).
+#[inline]
+pub(crate) fn to_u8(x: f32) -> u8 {
+    x.clamp(0.0, 255.0) as u8
+}
+
+/// torch `_blend(image, other, ratio)` for one value: `fma(other, 1 - ratio, image * ratio)`.
+#[inline]
+fn blend(v: u8, other: f32, ratio: f32, one_minus: f32) -> f32 {
+    ((v as f32 * ratio) as f64 + other as f64 * one_minus as f64) as f32
+}
+
+fn blend_lut(other: f32, ratio: f64) -> [u8; 256] {
+    let (r, a) = (ratio as f32, (1.0 - ratio) as f32);
+    std::array::from_fn(|v| to_u8(blend(v as u8, other, r, a)))
+}
+
+/// The three per-channel products of `_rgb_to_grayscale_image` in torch's order:
+/// `r * 0.2989`, then `+= 0.587 * g`, then `+= 0.114 * b` (the last two fused).
+struct GrayTables {
+    r: [f32; 256],
+    g: [f64; 256],
+    b: [f64; 256],
+}
+
+impl GrayTables {
+    fn new() -> Self {
+        GrayTables {
+            r: std::array::from_fn(|v| v as f32 * 0.2989f32),
+            g: std::array::from_fn(|v| v as f64 * 0.587f32 as f64),
+            b: std::array::from_fn(|v| v as f64 * 0.114f32 as f64),
+        }
+    }
+
+    #[inline]
+    fn gray(&self, px: &[u8]) -> f32 {
+        let t = (self.r[px[0] as usize] as f64 + self.g[px[1] as usize]) as f32;
+        (t as f64 + self.b[px[2] as usize]) as f32
+    }
+}
+
+/// `adjust_brightness(brightness_factor)`: `clamp(x * f)`.
+pub fn adjust_brightness(img: Image, factor: f64) -> Image {
+    let f = factor as f32;
+    apply_luts(img, &same_lut(std::array::from_fn(|v| to_u8(v as f32 * f))))
+}
+
+/// `adjust_contrast(contrast_factor)`: blend with the mean of the floored grayscale image.
+pub fn adjust_contrast(img: Image, factor: f64) -> Image {
+    let n = (img.width() * img.height()) as u64;
+    if n == 0 {
+        return img;
+    }
+    let tables = GrayTables::new();
+    let sum: u64 = img.chunks_exact(3).map(|px| tables.gray(px) as u64).sum();
+    let mean = (sum as f64 / n as f64) as f32;
+    apply_luts(img, &same_lut(blend_lut(mean, factor)))
+}
+
+/// `adjust_saturation(saturation_factor)`: blend each pixel with its floored grayscale value.
+pub fn adjust_saturation(mut img: Image, factor: f64) -> Image {
+    let tables = GrayTables::new();
+    let (r, a) = (factor as f32, (1.0 - factor) as f32);
+    let scaled: [f32; 256] = std::array::from_fn(|v| v as f32 * r);
+    for px in img.chunks_exact_mut(3) {
+        let gray = tables.gray(px).floor() as f64 * a as f64;
+        for c in px.iter_mut() {
+            *c = to_u8((scaled[*c as usize] as f64 + gray) as f32);
+        }
+    }
+    img
+}
+
+/// `rgb_to_grayscale(num_output_channels=3)`: the luma, truncated, in all three channels.
+pub fn rgb_to_grayscale(mut img: Image) -> Image {
+    let tables = GrayTables::new();
+    for px in img.chunks_exact_mut(3) {
+        let l = to_u8(tables.gray(px));
+        px.fill(l);
+    }
+    img
+}
+
+/// `solarize(threshold)`: invert every value `>= threshold`.
+pub fn solarize(img: Image, threshold: f64) -> Image {
+    apply_luts(img, &same_lut(std::array::from_fn(|v| if v as f64 >= threshold { 255 - v as u8 } else { v as u8 })))
+}
+
+/// `posterize(bits)`: keep the `bits` most significant bits.
+pub fn posterize(img: Image, bits: u8) -> Image {
+    if bits >= 8 {
+        return img;
+    }
+    let mask = (((1u16 << bits) - 1) << (8 - bits)) as u8;
+    apply_luts(img, &same_lut(std::array::from_fn(|v| v as u8 & mask)))
+}
+
+/// `invert`: `255 - x`.
+pub fn invert(img: Image) -> Image {
+    apply_luts(img, &same_lut(std::array::from_fn(|v| 255 - v as u8)))
+}
+
+fn channel_min_max(img: &Image) -> ([u8; 3], [u8; 3]) {
+    let (mut lo, mut hi) = ([255u8; 3], [0u8; 3]);
+    for px in img.chunks_exact(3) {
+        for c in 0..3 {
+            lo[c] = lo[c].min(px[c]);
+            hi[c] = hi[c].max(px[c]);
+        }
+    }
+    (lo, hi)
+}
+
+/// `autocontrast`: stretch each channel to [0, 255] (`(x - min) / ((max - min) / 255)`).
+pub fn autocontrast(img: Image) -> Image {
+    if img.is_empty() {
+        return img;
+    }
+    let (lo, hi) = channel_min_max(&img);
+    let luts: [[u8; 256]; 3] = std::array::from_fn(|c| {
+        let (min, inv_scale) =
+            if lo[c] == hi[c] { (0.0f32, 1.0f32) } else { (lo[c] as f32, (hi[c] - lo[c]) as f32 * (1.0f32 / 255.0)) };
+        std::array::from_fn(|v| to_u8((v as f32 - min) / inv_scale))
+    });
+    apply_luts(img, &luts)
+}
+
+/// `equalize`: PIL's histogram equalization per channel (as torchvision reproduces it).
+pub fn equalize(img: Image) -> Image {
+    if img.is_empty() {
+        return img;
+    }
+    let mut hist = [[0u64; 256]; 3];
+    for px in img.chunks_exact(3) {
+        for c in 0..3 {
+            hist[c][px[c] as usize] += 1;
+        }
+    }
+    let n = (img.width() * img.height()) as u64;
+    let luts: [[u8; 256]; 3] = std::array::from_fn(|c| {
+        let h = &hist[c];
+        let last = (0..256).rev().find(|&i| h[i] > 0).unwrap_or(0);
+        let step = (n - h[last]) / 255;
+        if step == 0 {
+            return std::array::from_fn(|v| v as u8);
+        }
+        let mut lut = [0u8; 256];
+        let mut cum = 0u64;
+        for k in 1..256 {
+            cum += h[k - 1];
+            lut[k] = ((cum + step / 2) / step).min(255) as u8;
+        }
+        lut
+    });
+    apply_luts(img, &luts)
+}
+
+/// `adjust_sharpness(sharpness_factor)`: blend the interior with a 3×3 smoothing
+/// (`[[1,1,1],[1,5,1],[1,1,1]] / 13`, rounded); the one-pixel border is left as is.
+pub fn adjust_sharpness(img: Image, factor: f64) -> Image {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    if w <= 2 || h <= 2 {
+        return img;
+    }
+    let alpha = (1.0 - factor) as f32;
+    let src = img.as_raw();
+    let mut out = img.clone();
+    let dst: &mut [u8] = &mut out;
+    let stride = 3 * w;
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            for c in 0..3 {
+                let at = |yy: usize, xx: usize| src[yy * stride + 3 * xx + c] as u32;
+                let centre = at(y, x);
+                let ring = at(y - 1, x - 1) + at(y - 1, x) + at(y - 1, x + 1) + at(y, x - 1) + at(y, x + 1)
+                    + at(y + 1, x - 1) + at(y + 1, x) + at(y + 1, x + 1);
+                // (ring + 5c) / 13 is never exactly k + 1/2, so floor((s + 6) / 13) is torch's round.
+                let blurred = ((ring + 5 * centre + 6) / 13) as f32;
+                let v = centre as f32;
+                dst[y * stride + 3 * x + c] = to_u8(((blurred - v) as f64 * alpha as f64 + v as f64) as f32);
+            }
+        }
+    }
+    out
+}
+
+/// `adjust_hue(hue_factor)`: RGB → HSV, rotate hue, HSV → RGB, in torch's f32 arithmetic.
+pub fn adjust_hue(mut img: Image, hue_factor: f64) -> Image {
+    let hf = hue_factor as f32;
+    let to_unit: [f32; 256] = std::array::from_fn(|v| v as f32 * (1.0f64 / 255.0) as f32);
+    for px in img.chunks_exact_mut(3) {
+        let [r, g, b] = [to_unit[px[0] as usize], to_unit[px[1] as usize], to_unit[px[2] as usize]];
+        let out = hue_pixel(r, g, b, hf);
+        px[0] = out[0];
+        px[1] = out[1];
+        px[2] = out[2];
+    }
+    img
+}
+
+#[inline]
+fn hue_pixel(r: f32, g: f32, b: f32, hue_factor: f32) -> [u8; 3] {
+    let maxc = r.max(g).max(b);
+    let minc = r.min(g).min(b);
+    let eqc = maxc == minc;
+    let range = maxc - minc;
+    let s = range / if eqc { 1.0 } else { maxc };
+    let div = if eqc { 1.0 } else { range };
+    let (rc, gc, bc) = ((maxc - r) / div, (maxc - g) / div, (maxc - b) / div);
+    let h = if maxc == r {
+        bc - gc
+    } else if maxc == g {
+        (rc + 2.0) - bc
+    } else {
+        (gc + 4.0) - rc
+    };
+    let h = (h * (1.0f64 / 6.0) as f32 + 1.0) % 1.0;
+    let mut h = (h + hue_factor) % 1.0;
+    if h != 0.0 && h < 0.0 {
+        h += 1.0;
+    }
+    let v = maxc;
+    let h6 = h * 6.0;
+    let i = h6.floor();
+    let f = h6 - i;
+    let sxf = s * f;
+    let one_minus_s = 1.0 - s;
+    let q = ((1.0 - sxf) * v).clamp(0.0, 1.0);
+    let t = ((sxf + one_minus_s) * v).clamp(0.0, 1.0);
+    let p = (one_minus_s * v).clamp(0.0, 1.0);
+    let (ro, go, bo) = match (i as i32).rem_euclid(6) {
+        0 => (v, t, p),
+        1 => (q, v, p),
+        2 => (p, v, t),
+        3 => (p, q, v),
+        4 => (t, p, v),
+        _ => (v, p, q),
+    };
+    const SCALE: f32 = 255.0 + 1.0 - 1e-3;
+    [(ro * SCALE) as u8, (go * SCALE) as u8, (bo * SCALE) as u8]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn img(px: &[[u8; 3]]) -> Image {
+        Image::from_raw(px.len() as u32, 1, px.concat()).unwrap()
+    }
+
+    #[test]
+    fn simple_luts_follow_torch_formulas() {
+        let i = img(&[[0, 100, 255], [10, 128, 200]]);
+        assert_eq!(adjust_brightness(i.clone(), 1.3).as_raw(), &[0, 130, 255, 13, 166, 255]);
+        assert_eq!(solarize(i.clone(), 128.0).as_raw(), &[0, 100, 0, 10, 127, 55]);
+        assert_eq!(posterize(i.clone(), 2).as_raw(), &[0, 64, 192, 0, 128, 192]);
+        assert_eq!(invert(i.clone()).as_raw(), &[255, 155, 0, 245, 127, 55]);
+        // Autocontrast per channel: r in [0,10], g in [100,128], b in [200,255]. The max maps to
+        // 254, not 255: torch divides by the f32 (max - min) * (1/255), which rounds up.
+        assert_eq!(autocontrast(i).as_raw(), &[0, 0, 254, 254, 254, 0]);
+    }
+
+    #[test]
+    fn grayscale_truncates_like_torch() {
+        // 0.2989 + 0.587 + 0.114 = 0.9999, so white becomes 254 in torchvision's tensor path.
+        let g = rgb_to_grayscale(img(&[[255, 255, 255], [255, 0, 0], [0, 0, 255]]));
+        assert_eq!(g.as_raw(), &[254, 254, 254, 76, 76, 76, 29, 29, 29]);
+    }
+
+    #[test]
+    fn hue_rotation_moves_primaries_and_keeps_greys() {
+        let i = img(&[[255, 0, 0], [128, 128, 128], [0, 255, 0]]);
+        let out = adjust_hue(i.clone(), 1.0 / 3.0);
+        assert_eq!(&out.as_raw()[..3], &[0, 255, 0], "red + 120 degrees is green");
+        assert_eq!(&out.as_raw()[3..6], &[128, 128, 128]);
+        assert_eq!(adjust_hue(i.clone(), 0.0).as_raw(), i.as_raw(), "zero shift is the identity");
+    }
+
+    #[test]
+    fn equalize_flat_channel_is_identity_and_spread_channel_stretches() {
+        let i = img(&[[5, 0, 7], [5, 50, 7], [5, 100, 7], [5, 200, 7]]);
+        let out = equalize(i);
+        // Flat channels (r, b) have step 0 and stay; g has n - hist[last] = 3 < 255 so step 0 too.
+        assert_eq!(out.as_raw(), &[5, 0, 7, 5, 50, 7, 5, 100, 7, 5, 200, 7]);
+    }
+}

@@ -1,0 +1,190 @@
+//! Antialiased bilinear resampling, as torchvision's default `resize` runs it on uint8 images
+//! on an AVX2 CPU (ATen's `_upsample_bilinear2d_aa` uint8 kernel, a port of Pillow's
+//! `ImagingResample`): separable, horizontal pass first (rounded to uint8), then vertical;
+//! triangle-filter weights widened by the scale when downsampling, normalized, and quantized
+//! to int16 fixed point with the largest precision that keeps every weight below 2^15.
+
+use crate::Image;
+
+/// Weights of one output coordinate: the first input index and the fixed-point taps.
+struct Taps {
+    start: Vec<usize>,
+    len: Vec<usize>,
+    weights: Vec<i32>,
+    ksize: usize,
+    precision: u32,
+}
+
+fn compute_taps(in_size: usize, in_offset: usize, out_size: usize) -> Taps {
+    let scale = in_size as f64 / out_size as f64;
+    let support = if scale >= 1.0 { scale } else { 1.0 };
+    let inv = if scale >= 1.0 { 1.0 / scale } else { 1.0 };
+    let ksize = support.ceil() as usize * 2 + 1;
+    let mut start = Vec::with_capacity(out_size);
+    let mut len = Vec::with_capacity(out_size);
+    let mut float_w = vec![0f64; out_size * ksize];
+    let mut max_w = 0f64;
+    for o in 0..out_size {
+        let center = scale * (o as f64 + 0.5);
+        let xmin = ((center - support + 0.5) as i64).max(0) as usize;
+        let xsize = ((center + support + 0.5) as i64).min(in_size as i64) as usize - xmin;
+        let ws = &mut float_w[o * ksize..o * ksize + xsize];
+        let mut total = 0.0;
+        for (j, w) in ws.iter_mut().enumerate() {
+            let x = ((j + xmin) as f64 - center + 0.5) * inv;
+            *w = (1.0 - x.abs()).max(0.0);
+            total += *w;
+        }
+        for w in ws.iter_mut() {
+            if total != 0.0 {
+                *w /= total;
+            }
+            max_w = max_w.max(*w);
+        }
+        start.push(xmin + in_offset);
+        len.push(xsize);
+    }
+    let mut precision = 0u32;
+    while precision < 22 {
+        let next = (0.5 + max_w * (1u64 << (precision + 1)) as f64) as i64;
+        if next >= 1 << 15 {
+            break;
+        }
+        precision += 1;
+    }
+    let unit = (1u64 << precision) as f64;
+    let weights = float_w
+        .iter()
+        .map(|&w| if w < 0.0 { (-0.5 + w * unit) as i32 } else { (0.5 + w * unit) as i32 })
+        .collect();
+    Taps { start, len, weights, ksize, precision }
+}
+
+#[inline]
+fn finish(acc: i32, precision: u32) -> u8 {
+    (acc >> precision).clamp(0, 255) as u8
+}
+
+/// Resizes the region (`top`, `left`, `height`, `width`) of `src` to `out_h`×`out_w`: torch's
+/// `resized_crop` (crop, then antialiased bilinear resize) without materializing the crop.
+/// The region must lie inside the image.
+pub fn resize_region(src: &Image, top: u32, left: u32, height: u32, width: u32, out_h: u32, out_w: u32) -> Image {
+    let (top, left, height, width) = (top as usize, left as usize, height as usize, width as usize);
+    let (out_h, out_w) = (out_h as usize, out_w as usize);
+    let stride = 3 * src.width() as usize;
+    let raw = src.as_raw();
+    if out_h == 0 || out_w == 0 || height == 0 || width == 0 {
+        return Image::new(out_w as u32, out_h as u32);
+    }
+
+    // Horizontal pass over the rows the vertical pass will read.
+    let vertical = (height != out_h).then(|| compute_taps(height, top, out_h));
+    let (row_lo, row_hi) = match &vertical {
+        Some(t) => (t.start[0], (0..out_h).map(|o| t.start[o] + t.len[o]).max().unwrap_or(top)),
+        None => (top, top + height),
+    };
+    let rows = row_hi - row_lo;
+    let mut mid = vec![0u8; rows * out_w * 3];
+    if width != out_w {
+        let t = compute_taps(width, left, out_w);
+        let half = 1i32 << (t.precision - 1);
+        for r in 0..rows {
+            let row = &raw[(row_lo + r) * stride..(row_lo + r + 1) * stride];
+            let out = &mut mid[r * out_w * 3..(r + 1) * out_w * 3];
+            for o in 0..out_w {
+                let ws = &t.weights[o * t.ksize..o * t.ksize + t.len[o]];
+                let px = &row[3 * t.start[o]..3 * (t.start[o] + t.len[o])];
+                let (mut a0, mut a1, mut a2) = (half, half, half);
+                for (w, p) in ws.iter().zip(px.chunks_exact(3)) {
+                    a0 += w * p[0] as i32;
+                    a1 += w * p[1] as i32;
+                    a2 += w * p[2] as i32;
+                }
+                out[3 * o] = finish(a0, t.precision);
+                out[3 * o + 1] = finish(a1, t.precision);
+                out[3 * o + 2] = finish(a2, t.precision);
+            }
+        }
+    } else {
+        for r in 0..rows {
+            let row = &raw[(row_lo + r) * stride + 3 * left..(row_lo + r) * stride + 3 * (left + width)];
+            mid[r * out_w * 3..(r + 1) * out_w * 3].copy_from_slice(row);
+        }
+    }
+
+    let Some(t) = vertical else {
+        return Image::from_raw(out_w as u32, out_h as u32, mid).expect("buffer sized to the image");
+    };
+    let line = out_w * 3;
+    let half = 1i32 << (t.precision - 1);
+    let mut out = vec![0u8; out_h * line];
+    let mut acc = vec![0i32; line];
+    for o in 0..out_h {
+        acc.fill(half);
+        let ws = &t.weights[o * t.ksize..o * t.ksize + t.len[o]];
+        for (k, &w) in ws.iter().enumerate() {
+            let r = t.start[o] + k - row_lo;
+            for (a, &p) in acc.iter_mut().zip(&mid[r * line..(r + 1) * line]) {
+                *a += w * p as i32;
+            }
+        }
+        for (d, &a) in out[o * line..(o + 1) * line].iter_mut().zip(&acc) {
+            *d = finish(a, t.precision);
+        }
+    }
+    Image::from_raw(out_w as u32, out_h as u32, out).expect("buffer sized to the image")
+}
+
+/// `resize(size=[h, w], antialias=True)` with bilinear interpolation.
+pub fn resize(img: &Image, out_h: u32, out_w: u32) -> Image {
+    if (img.height(), img.width()) == (out_h, out_w) {
+        return img.clone();
+    }
+    resize_region(img, 0, 0, img.height(), img.width(), out_h, out_w)
+}
+
+/// torchvision's output size for `resize(size=edge)`: the shorter side becomes `edge`, the
+/// longer one `int(edge * long / short)`; `max_size` caps the longer side.
+pub fn resized_shape(h: u32, w: u32, edge: u32, max_size: Option<u32>) -> (u32, u32) {
+    let (short, long) = if w <= h { (w, h) } else { (h, w) };
+    let (mut new_short, mut new_long) = (edge, (edge as u64 * long as u64 / short.max(1) as u64) as u32);
+    if let Some(m) = max_size {
+        if new_long > m {
+            new_short = (m as u64 * new_short as u64 / new_long as u64) as u32;
+            new_long = m;
+        }
+    }
+    if w <= h { (new_long, new_short) } else { (new_short, new_long) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_image_stays_constant_at_any_scale() {
+        let img = Image::from_pixel(37, 23, image::Rgb([200, 13, 99]));
+        for (h, w) in [(5, 7), (23, 80), (64, 11), (1, 1)] {
+            let out = resize(&img, h, w);
+            assert_eq!(out.dimensions(), (w, h));
+            assert!(out.pixels().all(|p| p.0 == [200, 13, 99]), "{h}x{w}");
+        }
+    }
+
+    #[test]
+    fn halving_averages_pixel_pairs() {
+        // Downsampling 4 -> 2 with the widened triangle: taps (1/8, 3/8, 3/8, 1/8) clipped at edges.
+        let img = Image::from_raw(4, 1, [0u8, 0, 0, 80, 80, 80, 160, 160, 160, 240, 240, 240].to_vec()).unwrap();
+        let out = resize(&img, 1, 2);
+        // Left output: weights over x=0,1,2 = (3,3,1)/7 -> (0*3 + 80*3 + 160)/7 = 57.1.
+        assert_eq!(out.as_raw()[0], 57);
+        assert_eq!(out.as_raw()[3], 183);
+    }
+
+    #[test]
+    fn shorter_edge_rule_matches_torchvision() {
+        assert_eq!(resized_shape(375, 500, 256, None), (256, 341));
+        assert_eq!(resized_shape(500, 375, 256, None), (341, 256));
+        assert_eq!(resized_shape(100, 1000, 50, Some(200)), (20, 200));
+    }
+}

@@ -55,6 +55,10 @@ pub mod registry;
 pub mod rng;
 pub mod tensor;
 
+/// Re-exported so users (and the CLI) need no separate `image`/`toml` dependency.
+pub use image;
+pub use toml;
+
 pub use compose::{Pipeline, RandomApply, RandomChoice, RandomOrder};
 pub use error::{AugmentError, Result};
 pub use params::{Params, Size};

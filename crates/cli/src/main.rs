@@ -26,12 +26,16 @@ enum Command {
     Predictions(cmd::predictions::PredictionsCommand),
     /// Strength trends of every factor over many training runs (the paper's trend test).
     Analyze(cmd::analyze::AnalyzeArgs),
+    /// Augmentations: list the registered ops, apply one to an image, preview a pipeline.
+    #[command(subcommand)]
+    Augment(cmd::augment::AugmentCommand),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Analyze(args) => cmd::analyze::run(args),
+        Command::Augment(command) => cmd::augment::run(command),
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Annotations(command) => cmd::annotations::run(command),
         Command::Predictions(command) => cmd::predictions::run(command),

@@ -3,3 +3,4 @@ pub mod analyze;
 pub mod annotations;
 pub mod evaluate;
 pub mod predictions;
+pub mod augment;

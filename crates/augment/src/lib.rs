@@ -53,6 +53,7 @@ pub mod params;
 pub mod presets;
 pub mod registry;
 pub mod rng;
+mod simd;
 pub mod tensor;
 
 /// Re-exported so users (and the CLI) need no separate `image`/`toml` dependency.

@@ -40,27 +40,85 @@ fn blend_lut(other: f32, ratio: f64) -> [u8; 256] {
     std::array::from_fn(|v| to_u8(blend(v as u8, other, r, a)))
 }
 
-/// The three per-channel products of `_rgb_to_grayscale_image` in torch's order:
-/// `r * 0.2989`, then `+= 0.587 * g`, then `+= 0.114 * b` (the last two fused).
-struct GrayTables {
-    r: [f32; 256],
-    g: [f64; 256],
-    b: [f64; 256],
+/// Pixels processed together: the per-pixel kernels below are written over `[f32; LANES]`
+/// arrays so LLVM turns them into SIMD code (see `crate::simd`).
+const LANES: usize = 8;
+
+/// Runs `$body` on groups of `LANES` RGB pixels bound to `$px`; the tail goes through a padded
+/// scratch buffer. A macro, not a closure, so the body is compiled inside the AVX2 function.
+macro_rules! for_each_lanes {
+    ($data:expr, $px:ident => $body:block) => {{
+        let data: &mut [u8] = $data;
+        let mut chunks = data.chunks_exact_mut(3 * LANES);
+        for $px in &mut chunks {
+            $body
+        }
+        let rest = chunks.into_remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 3 * LANES];
+            buf[..rest.len()].copy_from_slice(rest);
+            {
+                let $px: &mut [u8] = &mut buf;
+                $body
+            }
+            rest.copy_from_slice(&buf[..rest.len()]);
+        }
+    }};
 }
 
-impl GrayTables {
-    fn new() -> Self {
-        GrayTables {
-            r: std::array::from_fn(|v| v as f32 * 0.2989f32),
-            g: std::array::from_fn(|v| v as f64 * 0.587f32 as f64),
-            b: std::array::from_fn(|v| v as f64 * 0.114f32 as f64),
-        }
-    }
+/// `_rgb_to_grayscale_image` on uint8 in torch's order and rounding: `r * 0.2989` (f32), then
+/// `+= 0.587 * g` and `+= 0.114 * b` (each a fused multiply-add, so exact in f64, rounded once).
+#[inline(always)]
+fn gray(r: u8, g: u8, b: u8) -> f32 {
+    let t = ((r as f32 * 0.2989f32) as f64 + g as f64 * 0.587f32 as f64) as f32;
+    (t as f64 + b as f64 * 0.114f32 as f64) as f32
+}
 
-    #[inline]
-    fn gray(&self, px: &[u8]) -> f32 {
-        let t = (self.r[px[0] as usize] as f64 + self.g[px[1] as usize]) as f32;
-        (t as f64 + self.b[px[2] as usize]) as f32
+crate::simd::dispatch! {
+    fn sum_floor_gray(data: &[u8]) -> u64 {
+        let mut lanes = [0u32; LANES];
+        let mut chunks = data.chunks_exact(3 * LANES);
+        let mut total = 0u64;
+        for (n, chunk) in (&mut chunks).enumerate() {
+            for k in 0..LANES {
+                lanes[k] += gray(chunk[3 * k], chunk[3 * k + 1], chunk[3 * k + 2]) as u32;
+            }
+            // Flush before a lane could overflow (255 per pixel).
+            if n % (1 << 20) == (1 << 20) - 1 {
+                total += lanes.iter().map(|&v| v as u64).sum::<u64>();
+                lanes = [0; LANES];
+            }
+        }
+        for px in chunks.remainder().chunks_exact(3) {
+            total += gray(px[0], px[1], px[2]) as u64;
+        }
+        total + lanes.iter().map(|&v| v as u64).sum::<u64>()
+    }
+}
+
+crate::simd::dispatch! {
+    fn saturation_lanes(data: &mut [u8], ratio: f32, one_minus: f32) {
+        for_each_lanes!(data, px => {
+            let mut out = [0u8; 3 * LANES];
+            for k in 0..LANES {
+                let g = gray(px[3 * k], px[3 * k + 1], px[3 * k + 2]).floor() as f64 * one_minus as f64;
+                for c in 0..3 {
+                    out[3 * k + c] = to_u8(((px[3 * k + c] as f32 * ratio) as f64 + g) as f32);
+                }
+            }
+            px.copy_from_slice(&out);
+        });
+    }
+}
+
+crate::simd::dispatch! {
+    fn grayscale_lanes(data: &mut [u8]) {
+        for_each_lanes!(data, px => {
+            for k in 0..LANES {
+                let l = to_u8(gray(px[3 * k], px[3 * k + 1], px[3 * k + 2]));
+                px[3 * k..3 * k + 3].fill(l);
+            }
+        });
     }
 }
 
@@ -76,33 +134,20 @@ pub fn adjust_contrast(img: Image, factor: f64) -> Image {
     if n == 0 {
         return img;
     }
-    let tables = GrayTables::new();
-    let sum: u64 = img.chunks_exact(3).map(|px| tables.gray(px) as u64).sum();
+    let sum = sum_floor_gray(&img);
     let mean = (sum as f64 / n as f64) as f32;
     apply_luts(img, &same_lut(blend_lut(mean, factor)))
 }
 
 /// `adjust_saturation(saturation_factor)`: blend each pixel with its floored grayscale value.
 pub fn adjust_saturation(mut img: Image, factor: f64) -> Image {
-    let tables = GrayTables::new();
-    let (r, a) = (factor as f32, (1.0 - factor) as f32);
-    let scaled: [f32; 256] = std::array::from_fn(|v| v as f32 * r);
-    for px in img.chunks_exact_mut(3) {
-        let gray = tables.gray(px).floor() as f64 * a as f64;
-        for c in px.iter_mut() {
-            *c = to_u8((scaled[*c as usize] as f64 + gray) as f32);
-        }
-    }
+    saturation_lanes(&mut img, factor as f32, (1.0 - factor) as f32);
     img
 }
 
 /// `rgb_to_grayscale(num_output_channels=3)`: the luma, truncated, in all three channels.
 pub fn rgb_to_grayscale(mut img: Image) -> Image {
-    let tables = GrayTables::new();
-    for px in img.chunks_exact_mut(3) {
-        let l = to_u8(tables.gray(px));
-        px.fill(l);
-    }
+    grayscale_lanes(&mut img);
     img
 }
 
@@ -209,60 +254,68 @@ pub fn adjust_sharpness(img: Image, factor: f64) -> Image {
     out
 }
 
-/// `adjust_hue(hue_factor)`: RGB → HSV, rotate hue, HSV → RGB, in torch's f32 arithmetic.
+/// `adjust_hue(hue_factor)`: RGB → HSV, rotate hue, HSV → RGB, in torch's f32 arithmetic
+/// (`_rgb_to_hsv`, `remainder_`, `_hsv_to_rgb`, then `* 255.999` and truncation), written
+/// without branches so that eight pixels go through the vector units at once.
 pub fn adjust_hue(mut img: Image, hue_factor: f64) -> Image {
-    let hf = hue_factor as f32;
-    let to_unit: [f32; 256] = std::array::from_fn(|v| v as f32 * (1.0f64 / 255.0) as f32);
-    for px in img.chunks_exact_mut(3) {
-        let [r, g, b] = [to_unit[px[0] as usize], to_unit[px[1] as usize], to_unit[px[2] as usize]];
-        let out = hue_pixel(r, g, b, hf);
-        px[0] = out[0];
-        px[1] = out[1];
-        px[2] = out[2];
-    }
+    hue_lanes(&mut img, hue_factor as f32);
     img
 }
 
-#[inline]
-fn hue_pixel(r: f32, g: f32, b: f32, hue_factor: f32) -> [u8; 3] {
-    let maxc = r.max(g).max(b);
-    let minc = r.min(g).min(b);
-    let eqc = maxc == minc;
-    let range = maxc - minc;
-    let s = range / if eqc { 1.0 } else { maxc };
-    let div = if eqc { 1.0 } else { range };
-    let (rc, gc, bc) = ((maxc - r) / div, (maxc - g) / div, (maxc - b) / div);
-    let h = if maxc == r {
-        bc - gc
-    } else if maxc == g {
-        (rc + 2.0) - bc
-    } else {
-        (gc + 4.0) - rc
-    };
-    let h = (h * (1.0f64 / 6.0) as f32 + 1.0) % 1.0;
-    let mut h = (h + hue_factor) % 1.0;
-    if h != 0.0 && h < 0.0 {
-        h += 1.0;
+#[inline(always)]
+fn max(a: f32, b: f32) -> f32 {
+    if a > b { a } else { b }
+}
+
+#[inline(always)]
+fn min(a: f32, b: f32) -> f32 {
+    if a < b { a } else { b }
+}
+
+crate::simd::dispatch! {
+    fn hue_lanes(data: &mut [u8], hue_factor: f32) {
+        const UNIT: f32 = (1.0f64 / 255.0) as f32;
+        const SIXTH: f32 = (1.0f64 / 6.0) as f32;
+        const SCALE: f32 = 255.0 + 1.0 - 1e-3;
+        for_each_lanes!(data, px => {
+            let mut out = [0u8; 3 * LANES];
+            for k in 0..LANES {
+                let (r, g, b) = (px[3 * k] as f32 * UNIT, px[3 * k + 1] as f32 * UNIT, px[3 * k + 2] as f32 * UNIT);
+                let maxc = max(max(r, g), b);
+                let minc = min(min(r, g), b);
+                let eqc = maxc == minc;
+                let range = maxc - minc;
+                let s = range / if eqc { 1.0 } else { maxc };
+                let div = if eqc { 1.0 } else { range };
+                let (rc, gc, bc) = ((maxc - r) / div, (maxc - g) / div, (maxc - b) / div);
+                let h = if maxc == r { bc - gc } else if maxc == g { (rc + 2.0) - bc } else { (gc + 4.0) - rc };
+                // fmod(h / 6 + 1, 1) with the argument in [5/6, 11/6]: subtracting 1 is exact.
+                let h = h * SIXTH + 1.0;
+                let h = if h >= 1.0 { h - 1.0 } else { h };
+                // torch.remainder(h + f, 1) for h + f in [-0.5, 1.5).
+                let h = h + hue_factor;
+                let h = if h >= 1.0 { h - 1.0 } else { h };
+                let h = if h < 0.0 { h + 1.0 } else { h };
+                let v = maxc;
+                let h6 = h * 6.0;
+                let i = h6.floor();
+                let f = h6 - i;
+                let i = if i >= 6.0 { i - 6.0 } else { i };
+                let sxf = s * f;
+                let one_minus_s = 1.0 - s;
+                let q = min(max((1.0 - sxf) * v, 0.0), 1.0);
+                let t = min(max((sxf + one_minus_s) * v, 0.0), 1.0);
+                let p = min(max(one_minus_s * v, 0.0), 1.0);
+                let ro = if i == 0.0 || i == 5.0 { v } else if i == 1.0 { q } else if i == 4.0 { t } else { p };
+                let go = if i == 0.0 { t } else if i == 1.0 || i == 2.0 { v } else if i == 3.0 { q } else { p };
+                let bo = if i == 0.0 || i == 1.0 { p } else if i == 2.0 { t } else if i == 5.0 { q } else { v };
+                out[3 * k] = (ro * SCALE) as u8;
+                out[3 * k + 1] = (go * SCALE) as u8;
+                out[3 * k + 2] = (bo * SCALE) as u8;
+            }
+            px.copy_from_slice(&out);
+        });
     }
-    let v = maxc;
-    let h6 = h * 6.0;
-    let i = h6.floor();
-    let f = h6 - i;
-    let sxf = s * f;
-    let one_minus_s = 1.0 - s;
-    let q = ((1.0 - sxf) * v).clamp(0.0, 1.0);
-    let t = ((sxf + one_minus_s) * v).clamp(0.0, 1.0);
-    let p = (one_minus_s * v).clamp(0.0, 1.0);
-    let (ro, go, bo) = match (i as i32).rem_euclid(6) {
-        0 => (v, t, p),
-        1 => (q, v, p),
-        2 => (p, v, t),
-        3 => (p, q, v),
-        4 => (t, p, v),
-        _ => (v, p, q),
-    };
-    const SCALE: f32 = 255.0 + 1.0 - 1e-3;
-    [(ro * SCALE) as u8, (go * SCALE) as u8, (bo * SCALE) as u8]
 }
 
 #[cfg(test)]

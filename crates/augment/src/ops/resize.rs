@@ -86,7 +86,24 @@ pub fn resize_region(src: &Image, top: u32, left: u32, height: u32, width: u32, 
     let rows = row_hi - row_lo;
     let mut mid = vec![0u8; rows * out_w * 3];
     if width != out_w {
-        let t = compute_taps(width, left, out_w);
+        horizontal_pass(raw, stride, row_lo, rows, &compute_taps(width, left, out_w), out_w, &mut mid);
+    } else {
+        for r in 0..rows {
+            let row = &raw[(row_lo + r) * stride + 3 * left..(row_lo + r) * stride + 3 * (left + width)];
+            mid[r * out_w * 3..(r + 1) * out_w * 3].copy_from_slice(row);
+        }
+    }
+
+    let Some(t) = vertical else {
+        return Image::from_raw(out_w as u32, out_h as u32, mid).expect("buffer sized to the image");
+    };
+    let mut out = vec![0u8; out_h * out_w * 3];
+    vertical_pass(&mid, row_lo, &t, out_w * 3, &mut out);
+    Image::from_raw(out_w as u32, out_h as u32, out).expect("buffer sized to the image")
+}
+
+crate::simd::dispatch! {
+    fn horizontal_pass(raw: &[u8], stride: usize, row_lo: usize, rows: usize, t: &Taps, out_w: usize, mid: &mut [u8]) {
         let half = 1i32 << (t.precision - 1);
         for r in 0..rows {
             let row = &raw[(row_lo + r) * stride..(row_lo + r + 1) * stride];
@@ -105,34 +122,27 @@ pub fn resize_region(src: &Image, top: u32, left: u32, height: u32, width: u32, 
                 out[3 * o + 2] = finish(a2, t.precision);
             }
         }
-    } else {
-        for r in 0..rows {
-            let row = &raw[(row_lo + r) * stride + 3 * left..(row_lo + r) * stride + 3 * (left + width)];
-            mid[r * out_w * 3..(r + 1) * out_w * 3].copy_from_slice(row);
-        }
     }
+}
 
-    let Some(t) = vertical else {
-        return Image::from_raw(out_w as u32, out_h as u32, mid).expect("buffer sized to the image");
-    };
-    let line = out_w * 3;
-    let half = 1i32 << (t.precision - 1);
-    let mut out = vec![0u8; out_h * line];
-    let mut acc = vec![0i32; line];
-    for o in 0..out_h {
-        acc.fill(half);
-        let ws = &t.weights[o * t.ksize..o * t.ksize + t.len[o]];
-        for (k, &w) in ws.iter().enumerate() {
-            let r = t.start[o] + k - row_lo;
-            for (a, &p) in acc.iter_mut().zip(&mid[r * line..(r + 1) * line]) {
-                *a += w * p as i32;
+crate::simd::dispatch! {
+    fn vertical_pass(mid: &[u8], row_lo: usize, t: &Taps, line: usize, out: &mut [u8]) {
+        let half = 1i32 << (t.precision - 1);
+        let mut acc = vec![0i32; line];
+        for (o, dst) in out.chunks_exact_mut(line).enumerate() {
+            acc.fill(half);
+            let ws = &t.weights[o * t.ksize..o * t.ksize + t.len[o]];
+            for (k, &w) in ws.iter().enumerate() {
+                let r = t.start[o] + k - row_lo;
+                for (a, &p) in acc.iter_mut().zip(&mid[r * line..(r + 1) * line]) {
+                    *a += w * p as i32;
+                }
+            }
+            for (d, &a) in dst.iter_mut().zip(&acc) {
+                *d = finish(a, t.precision);
             }
         }
-        for (d, &a) in out[o * line..(o + 1) * line].iter_mut().zip(&acc) {
-            *d = finish(a, t.precision);
-        }
     }
-    Image::from_raw(out_w as u32, out_h as u32, out).expect("buffer sized to the image")
 }
 
 /// `resize(size=[h, w], antialias=True)` with bilinear interpolation.

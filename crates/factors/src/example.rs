@@ -29,15 +29,31 @@ fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Generates `count` models over `set`'s images (plus, with `all_names`, over every known image
-/// such as unannotated validation images). Deterministic in `seed`.
+/// What to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExampleSpec {
+    pub count: usize,
+    pub seed: u64,
+    /// Model 0 predicts a single class.
+    pub edge_cases: bool,
+    /// Shuffle the rows (default); `false` keeps the order of the names, which for val is
+    /// `filename_label.csv` order, the only order the toolkit's own loader accepts.
+    pub shuffle: bool,
+}
+
+/// Generates `spec.count` models over `set`'s images (plus, with `all_names`, over every known
+/// image such as unannotated validation images). Deterministic in `spec.seed`.
 pub fn example_models(
     set: &EvalSet,
-    count: usize,
-    seed: u64,
-    edge_cases: bool,
+    spec: &ExampleSpec,
     all_names: &[String],
 ) -> Vec<ExampleModel> {
+    let ExampleSpec {
+        count,
+        seed,
+        edge_cases,
+        shuffle,
+    } = *spec;
     let names: Vec<&str> = if all_names.is_empty() {
         set.names.iter().map(String::as_str).collect()
     } else {
@@ -92,8 +108,10 @@ pub fn example_models(
                     (name.to_string(), class, prob)
                 })
                 .collect();
-            for i in (1..rows.len()).rev() {
-                rows.swap(i, rng.random_range(0..=i));
+            if shuffle {
+                for i in (1..rows.len()).rev() {
+                    rows.swap(i, rng.random_range(0..=i));
+                }
             }
             ExampleModel {
                 name: format!("example_model_{m:03}"),
@@ -110,10 +128,8 @@ pub fn write_example_files(
     dir: &crate::annotations::AnnotationDir,
     partition: crate::annotations::Partition,
     out: &std::path::Path,
-    count: usize,
-    seed: u64,
+    spec: &ExampleSpec,
     gzip: bool,
-    edge_cases: bool,
 ) -> Result<Vec<std::path::PathBuf>, crate::eval::EvalError> {
     use crate::annotations::{AnnotationError, Partition, WhichFactor};
     use crate::eval::EvalOptions;
@@ -128,7 +144,7 @@ pub fn write_example_files(
         Partition::Train => vec![],
     };
     let ext = if gzip { "csv.gz" } else { "csv" };
-    example_models(&set, count, seed, edge_cases, &all_names)
+    example_models(&set, spec, &all_names)
         .into_iter()
         .map(|model| {
             let path = out.join(format!("{}.{ext}", model.name));

@@ -12,7 +12,7 @@ use spillover_factors::eval::{
     ErrorType, EvalOptions, EvalSet, ModelScores, accuracy_table, calibration_table, error_ratios,
     metaclass_table,
 };
-use spillover_factors::example::write_example_files;
+use spillover_factors::example::{ExampleSpec, write_example_files};
 use spillover_factors::predictions::expand_inputs;
 use spillover_factors::pyfloat::repr;
 use std::path::{Path, PathBuf};
@@ -55,7 +55,7 @@ fn score_dir(set: &EvalSet, dir: &Path) -> Vec<ModelScores> {
     expand_inputs(&[dir.to_path_buf()])
         .unwrap()
         .iter()
-        .map(|(m, p)| set.score_file(m, p, false).unwrap())
+        .map(|(m, p)| set.score_file(m, p, false, false).unwrap())
         .collect()
 }
 
@@ -116,7 +116,13 @@ fn check(tag: &str, set: &EvalSet, scores: &[ModelScores], types: &[ErrorType]) 
 fn validation_tables_match_the_toolkit() {
     let annotations = common::imagenet_x();
     let tmp = tempfile::tempdir().unwrap();
-    write_example_files(&annotations, Partition::Val, tmp.path(), 6, 7, false, true).unwrap();
+    let spec = ExampleSpec {
+        count: 6,
+        seed: 7,
+        edge_cases: true,
+        shuffle: true,
+    };
+    write_example_files(&annotations, Partition::Val, tmp.path(), &spec, false).unwrap();
     for which in [WhichFactor::Top, WhichFactor::Multi] {
         for filter_prototypes in [true, false] {
             let set = EvalSet::load(
@@ -147,16 +153,13 @@ fn validation_tables_match_the_toolkit() {
 fn training_partition_tables_match_the_toolkit() {
     let annotations = common::imagenet_x();
     let tmp = tempfile::tempdir().unwrap();
-    write_example_files(
-        &annotations,
-        Partition::Train,
-        tmp.path(),
-        3,
-        11,
-        true,
-        false,
-    )
-    .unwrap();
+    let spec = ExampleSpec {
+        count: 3,
+        seed: 11,
+        edge_cases: false,
+        shuffle: true,
+    };
+    write_example_files(&annotations, Partition::Train, tmp.path(), &spec, true).unwrap();
     for which in [WhichFactor::Top, WhichFactor::Multi] {
         let set = EvalSet::load(
             &annotations,

@@ -16,7 +16,7 @@ fn score_models(set: &EvalSet, reference: &std::path::Path) -> Vec<ModelScores> 
         .iter()
         .map(|m| {
             let path = reference.join(format!("imagenetx/model_predictions/{m}.csv.gz"));
-            set.score_file(m, &path, false).unwrap()
+            set.score_file(m, &path, false, false).unwrap()
         })
         .collect()
 }

@@ -171,6 +171,7 @@ fn example_inputs(args: &EvaluateArgs) -> anyhow::Result<Vec<PathBuf>> {
         seed: 0,
         gzip: false,
         edge_cases: false,
+        toolkit_order: false,
         partition: args.partition,
         annotations: args.annotations.clone(),
     };
@@ -208,11 +209,7 @@ fn score_all(
     let scores = files
         .par_iter()
         .map(|(model, path)| {
-            let mut s = set.score_file(model, path, subset)?;
-            if !keep_outcomes {
-                s.used_factors = Vec::new();
-                s.by_type.iter_mut().for_each(|t| t.outcomes = Vec::new());
-            }
+            let s = set.score_file(model, path, subset, keep_outcomes)?;
             bar.inc(1);
             Ok(s)
         })

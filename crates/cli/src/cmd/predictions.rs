@@ -4,7 +4,7 @@ use super::annotations::AnnotationsArg;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use spillover_factors::annotations::Partition;
-use spillover_factors::example::write_example_files;
+use spillover_factors::example::{ExampleSpec, write_example_files};
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -32,6 +32,9 @@ pub struct GenerateArgs {
     /// Make model 0 predict one class only (exercises groups without a correct prediction).
     #[arg(long)]
     pub edge_cases: bool,
+    /// Keep rows in `filename_label.csv` order (what the official toolkit's loader demands).
+    #[arg(long)]
+    pub toolkit_order: bool,
     #[arg(long, default_value = "val")]
     pub partition: Partition,
     #[command(flatten)]
@@ -43,15 +46,13 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<Vec<PathBuf>> {
     let dir = args.annotations.open()?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
-    Ok(write_example_files(
-        &dir,
-        args.partition,
-        &args.out,
-        args.models,
-        args.seed,
-        args.gzip,
-        args.edge_cases,
-    )?)
+    let spec = ExampleSpec {
+        count: args.models,
+        seed: args.seed,
+        edge_cases: args.edge_cases,
+        shuffle: !args.toolkit_order,
+    };
+    Ok(write_example_files(&dir, args.partition, &args.out, &spec, args.gzip)?)
 }
 
 pub fn run(command: PredictionsCommand) -> anyhow::Result<()> {

@@ -239,8 +239,59 @@ fn read_csv<T>(
     path: &Path,
     bytes: &[u8],
     header: &[&str],
-    mut row: impl FnMut(usize, &csv::StringRecord) -> Result<T>,
+    mut row: impl FnMut(usize, &[&str]) -> Result<T>,
 ) -> Result<Vec<T>> {
+    let check_header = |found: &[&str]| {
+        if found.len() < header.len() || &found[..header.len()] != header {
+            return Err(AnnotationError::parse(
+                path,
+                1,
+                format!(
+                    "header is `{}`, expected `{}`",
+                    found.join(","),
+                    header.join(",")
+                ),
+            ));
+        }
+        Ok(())
+    };
+    let width = |line: usize, fields: &[&str], expected: usize| {
+        if fields.len() == expected {
+            Ok(())
+        } else {
+            Err(AnnotationError::parse(
+                path,
+                line,
+                format!(
+                    "expected {expected} comma-separated fields, found {}",
+                    fields.len()
+                ),
+            ))
+        }
+    };
+    // The files are plain (no quoting); split them directly, the csv crate handles the rest.
+    if memchr::memchr(b'"', bytes).is_none() {
+        let text = utf8(path, bytes)?;
+        let mut lines = text.lines().enumerate();
+        let found: Vec<&str> = lines
+            .next()
+            .map(|(_, h)| h.trim_end_matches('\r').split(',').collect())
+            .unwrap_or_default();
+        check_header(&found)?;
+        let mut fields = Vec::with_capacity(found.len());
+        let mut out = Vec::new();
+        for (i, line) in lines {
+            let line = line.trim_end_matches('\r');
+            if line.is_empty() {
+                continue;
+            }
+            fields.clear();
+            fields.extend(line.split(','));
+            width(i + 1, &fields, found.len())?;
+            out.push(row(i + 1, &fields)?);
+        }
+        return Ok(out);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(bytes);
@@ -248,18 +299,8 @@ fn read_csv<T>(
         .headers()
         .map_err(|e| AnnotationError::parse(path, 1, e.to_string()))?
         .clone();
-    let found_names: Vec<&str> = found.iter().collect();
-    if found_names.len() < header.len() || &found_names[..header.len()] != header {
-        return Err(AnnotationError::parse(
-            path,
-            1,
-            format!(
-                "header is `{}`, expected `{}`",
-                found_names.join(","),
-                header.join(",")
-            ),
-        ));
-    }
+    let found: Vec<&str> = found.iter().collect();
+    check_header(&found)?;
     let mut out = Vec::new();
     for result in reader.records() {
         let rec = result.map_err(|e| {
@@ -267,7 +308,8 @@ fn read_csv<T>(
             AnnotationError::parse(path, line, e.to_string())
         })?;
         let line = rec.position().map_or(0, |p| p.line() as usize);
-        out.push(row(line, &rec)?);
+        let fields: Vec<&str> = rec.iter().collect();
+        out.push(row(line, &fields)?);
     }
     Ok(out)
 }

@@ -17,17 +17,26 @@ pub struct Counts {
     pub factor_correct: [u64; NUM_FACTORS],
 }
 
+/// Calls `f` with the index of every set bit of a factor mask.
+#[inline]
+fn for_each_factor(mut bits: u16, mut f: impl FnMut(usize)) {
+    while bits != 0 {
+        f(bits.trailing_zeros() as usize);
+        bits &= bits - 1;
+    }
+}
+
 impl Counts {
-    fn add(&mut self, factors: u16, correct: bool) {
+    #[inline]
+    fn add_total(&mut self, factors: u16) {
         self.total += 1;
-        self.correct += u64::from(correct);
-        let mut bits = factors;
-        while bits != 0 {
-            let f = bits.trailing_zeros() as usize;
-            self.factor_total[f] += 1;
-            self.factor_correct[f] += u64::from(correct);
-            bits &= bits - 1;
-        }
+        for_each_factor(factors, |f| self.factor_total[f] += 1);
+    }
+
+    #[inline]
+    fn add_correct(&mut self, factors: u16) {
+        self.correct += 1;
+        for_each_factor(factors, |f| self.factor_correct[f] += 1);
     }
 }
 
@@ -51,16 +60,31 @@ impl Default for CalibrationBins {
 
 /// `np.searchsorted(np.linspace(0, 1, 16)[1:-1], p)`: the number of inner edges strictly below `p`.
 pub(crate) fn bin_of(p: f64) -> usize {
-    let step = 1.0 / N_BINS as f64;
-    (1..N_BINS).take_while(|&i| (i as f64) * step < p).count()
+    INNER_EDGES.partition_point(|&e| e < p)
 }
 
+/// `np.linspace(0, 1, 16)[1:-1]`: NumPy computes edge i as `i * (1/15)`.
+const INNER_EDGES: [f64; N_BINS - 1] = {
+    let step = 1.0 / N_BINS as f64;
+    let mut edges = [0.0; N_BINS - 1];
+    let mut i = 0;
+    while i < N_BINS - 1 {
+        edges[i] = (i + 1) as f64 * step;
+        i += 1;
+    }
+    edges
+};
+
 impl CalibrationBins {
-    fn add(&mut self, prob: f64, correct: bool) {
-        let b = bin_of(prob);
+    #[inline]
+    fn add_total(&mut self, b: usize, prob: f64) {
         self.prob_sum[b] += prob;
-        self.correct[b] += u64::from(correct);
         self.total[b] += 1;
+    }
+
+    fn take_totals_from(&mut self, other: &CalibrationBins) {
+        self.prob_sum = other.prob_sum;
+        self.total = other.total;
     }
 
     /// Expected calibration error as the toolkit computes it; NaN for an empty group.
@@ -113,7 +137,7 @@ pub struct ErrorTypeScores {
     pub calibration_all: CalibrationBins,
     pub calibration_by_factor: Vec<CalibrationBins>,
     /// Per-image correctness in scored order (only for images with a prediction), kept for
-    /// bootstrap intervals.
+    /// bootstrap intervals when asked for.
     pub outcomes: Vec<bool>,
 }
 
@@ -131,6 +155,32 @@ pub struct ModelScores {
     pub by_type: [ErrorTypeScores; 3],
 }
 
+impl Counts {
+    fn take_totals_from(&mut self, other: &Counts) {
+        self.total = other.total;
+        self.factor_total = other.factor_total;
+    }
+}
+
+impl ErrorTypeScores {
+    /// Copies the error-type independent totals (counts and probability sums) from `shared`.
+    fn take_totals_from(&mut self, shared: &ErrorTypeScores) {
+        self.all.take_totals_from(&shared.all);
+        for (m, s) in self.by_metaclass.iter_mut().zip(&shared.by_metaclass) {
+            m.take_totals_from(s);
+        }
+        self.calibration_all
+            .take_totals_from(&shared.calibration_all);
+        for (c, s) in self
+            .calibration_by_factor
+            .iter_mut()
+            .zip(&shared.calibration_by_factor)
+        {
+            c.take_totals_from(s);
+        }
+    }
+}
+
 impl ModelScores {
     pub fn get(&self, error_type: ErrorType) -> &ErrorTypeScores {
         &self.by_type[error_type.index()]
@@ -139,7 +189,16 @@ impl ModelScores {
 
 impl EvalSet {
     /// Scores one model. `class[i]` is the prediction for scored image `i` ([`ABSENT`] = none).
-    pub fn score(&self, model: &str, class: &[u16], prob: &[f64]) -> ModelScores {
+    ///
+    /// With `keep_outcomes`, per-image correctness and factor sets are kept for bootstrap
+    /// intervals ([`ErrorTypeScores::outcomes`], [`ModelScores::used_factors`]).
+    pub fn score(
+        &self,
+        model: &str,
+        class: &[u16],
+        prob: &[f64],
+        keep_outcomes: bool,
+    ) -> ModelScores {
         assert_eq!(
             class.len(),
             self.len(),
@@ -158,6 +217,13 @@ impl EvalSet {
         } else {
             &ErrorType::ALL[..2]
         };
+        // Totals and probability sums do not depend on the error type: accumulate them once in
+        // `shared`, then copy; the per-type loop only counts correct predictions.
+        let mut shared = ErrorTypeScores {
+            by_metaclass: vec![Counts::default(); N_META],
+            calibration_by_factor: vec![CalibrationBins::default(); NUM_FACTORS],
+            ..Default::default()
+        };
         for &t in types {
             let s = &mut scores.by_type[t.index()];
             s.by_metaclass = vec![Counts::default(); N_META];
@@ -169,33 +235,44 @@ impl EvalSet {
             if pred == ABSENT {
                 continue;
             }
-            let label = self.class[i];
+            let label = self.class[i] as usize;
             let factors = self.factors[i].0;
             let p = prob[i];
+            let bin = bin_of(p);
+            let meta = self.metaclass[i] as usize;
             scores.used += 1;
-            scores.class_total[label as usize] += 1;
-            scores.used_factors.push(self.factors[i]);
-            for &t in types {
-                let correct = match t {
-                    ErrorType::Class => pred == label,
-                    ErrorType::Metaclass => {
-                        self.class_metaclass[pred as usize] == self.metaclass[i]
-                    }
-                    ErrorType::RealClass => self.real_labels(i).contains(&pred),
-                };
-                let s = &mut scores.by_type[t.index()];
-                s.all.add(factors, correct);
-                s.by_metaclass[self.metaclass[i] as usize].add(factors, correct);
-                s.class_correct[label as usize] += u32::from(correct);
-                s.calibration_all.add(p, correct);
-                let mut bits = factors;
-                while bits != 0 {
-                    let f = bits.trailing_zeros() as usize;
-                    s.calibration_by_factor[f].add(p, correct);
-                    bits &= bits - 1;
-                }
-                s.outcomes.push(correct);
+            scores.class_total[label] += 1;
+            if keep_outcomes {
+                scores.used_factors.push(self.factors[i]);
             }
+            shared.all.add_total(factors);
+            shared.by_metaclass[meta].add_total(factors);
+            shared.calibration_all.add_total(bin, p);
+            for_each_factor(factors, |f| {
+                shared.calibration_by_factor[f].add_total(bin, p)
+            });
+            let correct_by_type = [
+                pred as usize == label,
+                self.class_metaclass[pred as usize] == self.metaclass[i],
+                types.len() == 3 && self.real_labels(i).contains(&pred),
+            ];
+            for &t in types {
+                let correct = correct_by_type[t.index()];
+                let s = &mut scores.by_type[t.index()];
+                if correct {
+                    s.all.add_correct(factors);
+                    s.by_metaclass[meta].add_correct(factors);
+                    s.class_correct[label] += 1;
+                    s.calibration_all.correct[bin] += 1;
+                    for_each_factor(factors, |f| s.calibration_by_factor[f].correct[bin] += 1);
+                }
+                if keep_outcomes {
+                    s.outcomes.push(correct);
+                }
+            }
+        }
+        for &t in types {
+            scores.by_type[t.index()].take_totals_from(&shared);
         }
         scores
     }
@@ -203,7 +280,7 @@ impl EvalSet {
     /// The toolkit's `human` pseudo-model: every label predicted with probability 1.
     pub fn human(&self) -> ModelScores {
         let prob = vec![1.0; self.len()];
-        self.score(HUMAN, &self.class, &prob)
+        self.score(HUMAN, &self.class, &prob, true)
     }
 }
 

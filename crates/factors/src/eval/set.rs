@@ -58,8 +58,32 @@ pub struct EvalSet {
 impl EvalSet {
     /// Loads and joins the annotation files of `dir` for `options`.
     pub fn load(dir: &AnnotationDir, options: EvalOptions) -> Result<Self, EvalError> {
-        let records = dir.factor_records(options.partition, options.which)?;
-        let metaclasses = dir.metaclasses()?;
+        // The files are independent: parse the big JSONL beside the rest.
+        let (records, (metaclasses, (prototypes, val_labels))) = rayon::join(
+            || dir.factor_records(options.partition, options.which),
+            || {
+                rayon::join(
+                    || dir.metaclasses(),
+                    || {
+                        rayon::join(
+                            || {
+                                if options.filter_prototypes {
+                                    dir.prototypes()
+                                } else {
+                                    Ok(vec![])
+                                }
+                            },
+                            || match options.partition {
+                                Partition::Val => dir.val_labels(),
+                                Partition::Train => Ok(vec![]),
+                            },
+                        )
+                    },
+                )
+            },
+        );
+        let (records, metaclasses, prototypes, val_labels) =
+            (records?, metaclasses?, prototypes?, val_labels?);
         let class_metaclass: Vec<u8> = metaclasses
             .iter()
             .map(|m| collapse_metaclass(&m.name))
@@ -73,11 +97,6 @@ impl EvalSet {
             }
             .into());
         }
-        let prototypes: Vec<String> = if options.filter_prototypes {
-            dir.prototypes()?
-        } else {
-            vec![]
-        };
         let is_prototype: rustc_hash::FxHashSet<&str> =
             prototypes.iter().map(String::as_str).collect();
         let mut set = EvalSet {
@@ -93,6 +112,17 @@ impl EvalSet {
             description: format!("{} annotations in {}", options.which, dir.root().display()),
         };
         let mut seen = rustc_hash::FxHashSet::default();
+        for (line, r) in records.iter().enumerate() {
+            if !seen.insert(r.file_name.as_str()) {
+                return Err(AnnotationError::parse(
+                    &factor_file,
+                    line + 1,
+                    format!("`{}` is annotated twice", r.file_name),
+                )
+                .into());
+            }
+        }
+        drop(seen);
         for (line, r) in records.into_iter().enumerate() {
             if r.class >= num_classes {
                 return Err(AnnotationError::parse(
@@ -105,14 +135,6 @@ impl EvalSet {
                 )
                 .into());
             }
-            if !seen.insert(r.file_name.clone()) {
-                return Err(AnnotationError::parse(
-                    &factor_file,
-                    line + 1,
-                    format!("`{}` is annotated twice", r.file_name),
-                )
-                .into());
-            }
             if is_prototype.contains(r.file_name.as_str()) {
                 continue;
             }
@@ -121,10 +143,6 @@ impl EvalSet {
             set.metaclass.push(set.class_metaclass[r.class as usize]);
             set.names.push(r.file_name);
         }
-        let val_labels = match options.partition {
-            Partition::Val => dir.val_labels()?,
-            Partition::Train => vec![],
-        };
         let others = val_labels
             .iter()
             .map(|(n, _)| n.as_str())
@@ -178,12 +196,14 @@ impl EvalSet {
         }
     }
 
-    /// Reads a prediction file and scores it; `subset` allows files that miss annotated images.
+    /// Reads a prediction file and scores it; `subset` allows files that miss annotated images,
+    /// `keep_outcomes` keeps per-image results for bootstrap intervals.
     pub fn score_file(
         &self,
         model: &str,
         path: &Path,
         subset: bool,
+        keep_outcomes: bool,
     ) -> Result<super::ModelScores, EvalError> {
         let preds = read_predictions_file(path, &self.parse_context())?;
         if preds.present == 0 {
@@ -214,7 +234,28 @@ impl EvalSet {
             }
             .into());
         }
-        Ok(self.score(model, &preds.class, &preds.prob))
+        Ok(self.score(model, &preds.class, &preds.prob, keep_outcomes))
+    }
+}
+
+/// Sorts file names lexicographically; ImageNet's `ILSVRC2012_val_NNNNNNNN.JPEG` names, whose
+/// order is their number's, are sorted by number (much faster than comparing strings).
+fn sort_file_names(names: &mut [&str]) {
+    let numbers: Option<Vec<usize>> = names
+        .iter()
+        .map(|n| crate::predictions::imagenet_val_number(n.as_bytes()))
+        .collect();
+    match numbers {
+        Some(numbers) => {
+            let mut keyed: Vec<(usize, &str)> =
+                numbers.into_iter().zip(names.iter().copied()).collect();
+            keyed.sort_unstable_by_key(|(k, _)| *k);
+            names
+                .iter_mut()
+                .zip(keyed)
+                .for_each(|(slot, (_, n))| *slot = n);
+        }
+        None => names.sort_unstable(),
     }
 }
 
@@ -226,7 +267,7 @@ fn load_real(
 ) -> Result<(Vec<u32>, Vec<u16>), EvalError> {
     let real = dir.real_labels()?;
     let mut sorted: Vec<&str> = val_labels.iter().map(|(n, _)| n.as_str()).collect();
-    sorted.sort_unstable();
+    sort_file_names(&mut sorted);
     if real.len() != sorted.len() {
         return Err(AnnotationError::Invalid {
             path: dir.path(files::REAL_LABELS),

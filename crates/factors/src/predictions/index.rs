@@ -16,15 +16,22 @@ const PREFIX: &[u8] = b"ILSVRC2012_val_";
 const SUFFIX: &[u8] = b".JPEG";
 const IMAGENET_NAME_LEN: usize = PREFIX.len() + 8 + SUFFIX.len();
 
-/// The number in an ImageNet validation file name, if `name` has exactly that form.
-fn imagenet_val_number(name: &[u8]) -> Option<usize> {
-    if name.len() != IMAGENET_NAME_LEN || !name.starts_with(PREFIX) || !name.ends_with(SUFFIX) {
+/// The number in an ImageNet validation file name (`ILSVRC2012_val_NNNNNNNN.JPEG`), if `name`
+/// has exactly that form.
+#[inline]
+pub(crate) fn imagenet_val_number(name: &[u8]) -> Option<usize> {
+    let name: &[u8; IMAGENET_NAME_LEN] = name.try_into().ok()?;
+    if name[..PREFIX.len()] != *PREFIX || name[PREFIX.len() + 8..] != *SUFFIX {
         return None;
     }
-    let digits = &name[PREFIX.len()..PREFIX.len() + 8];
-    digits.iter().try_fold(0usize, |acc, d| {
-        d.is_ascii_digit().then(|| acc * 10 + usize::from(d - b'0'))
-    })
+    let mut k = 0usize;
+    for &d in &name[PREFIX.len()..PREFIX.len() + 8] {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        k = k * 10 + usize::from(d - b'0');
+    }
+    Some(k)
 }
 
 /// Maps every known file name of a split to a [`Slot`]. Ids `0..n_scored` are the scored images

@@ -9,6 +9,7 @@ mod index;
 mod parse;
 mod write;
 
+pub(crate) use index::imagenet_val_number;
 pub use index::{NameIndex, Slot};
 pub use parse::{
     ABSENT, AlignedPredictions, ParseContext, parse_predictions, read_predictions_file,

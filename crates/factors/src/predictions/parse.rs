@@ -161,6 +161,54 @@ impl Accumulator<'_> {
         }
         let class = self.parse_class(line, trim(class))?;
         let prob = self.parse_prob(line, trim(prob))?;
+        self.store(line, name, u32::from(class), prob)
+    }
+
+    /// Splits a raw line of `cols.count` fields and accepts it.
+    fn accept_fields(
+        &mut self,
+        line: usize,
+        text: &[u8],
+        cols: &Columns,
+    ) -> Result<(), PredictionError> {
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if trim(text).is_empty() {
+            return Ok(());
+        }
+        let fields: Vec<&[u8]> = text.split(|b| *b == b',').collect();
+        if fields.len() != cols.count {
+            return Err(self.row_error(
+                line,
+                format!(
+                    "expected {} comma-separated fields, found {}",
+                    cols.count,
+                    fields.len()
+                ),
+            ));
+        }
+        self.accept(
+            line,
+            fields[cols.name],
+            fields[cols.class],
+            fields[cols.prob],
+        )
+    }
+
+    /// Records one row whose fields are parsed; checks range, name and duplicates.
+    #[inline]
+    fn store(
+        &mut self,
+        line: usize,
+        name: &[u8],
+        class: u32,
+        prob: f64,
+    ) -> Result<(), PredictionError> {
+        if class >= self.ctx.num_classes || !(0.0..=1.0).contains(&prob) {
+            // Rare: let the text-level checks produce the exact message.
+            self.parse_class(line, class.to_string().as_bytes())?;
+            self.parse_prob(line, crate::pyfloat::repr(prob).as_bytes())?;
+        }
+        let class = class as u16;
         let slot = self
             .ctx
             .index
@@ -253,86 +301,125 @@ static POW10: std::sync::LazyLock<Vec<f64>> = std::sync::LazyLock::new(|| {
 /// It is not always correctly rounded: it accumulates at most 17 significant digits (a leading
 /// `0` counts) in a double and scales once by a power of ten. `None` for anything but
 /// `[+-]digits[.digits][(e|E)[+-]digits]`.
-pub(crate) fn pandas_float(text: &[u8]) -> Option<f64> {
-    const MAX_DIGITS: i32 = 17;
-    let mut p = 0;
-    let at = |i: usize| text.get(i).copied().unwrap_or(0);
-    let negative = at(p) == b'-';
-    if matches!(at(p), b'-' | b'+') {
-        p += 1;
+/// pandas' `number = number * 10 + digit` in a double. Below 10^15 every step is exact, so the
+/// first 15 digits are accumulated in an integer (much faster) without changing a bit; from the
+/// 16th digit on we round step by step exactly as pandas does.
+#[derive(Default)]
+struct DigitAccumulator {
+    count: usize,
+    int: u64,
+    number: f64,
+}
+
+impl DigitAccumulator {
+    #[inline]
+    fn push(&mut self, digits: &[u8]) {
+        let exact = digits.len().min(15usize.saturating_sub(self.count));
+        for &d in &digits[..exact] {
+            self.int = self.int * 10 + u64::from(d - b'0');
+        }
+        self.count += exact;
+        if exact < digits.len() {
+            if self.number == 0.0 {
+                self.number = self.int as f64;
+            }
+            for &d in &digits[exact..] {
+                self.number = self.number * 10.0 + f64::from(d - b'0');
+            }
+            self.count += digits.len() - exact;
+        }
     }
-    let mut number = 0.0f64;
-    let mut exponent: i32 = 0;
-    let mut num_digits: i32 = 0;
-    while at(p).is_ascii_digit() {
-        if num_digits < MAX_DIGITS {
-            number = number * 10.0 + f64::from(at(p) - b'0');
-            num_digits += 1;
+
+    #[inline]
+    fn value(&self) -> f64 {
+        if self.count <= 15 {
+            self.int as f64
         } else {
-            exponent += 1;
+            self.number
         }
-        p += 1;
     }
-    let mut any_digit = num_digits > 0 || exponent > 0;
-    if at(p) == b'.' {
-        p += 1;
-        let mut num_decimals = 0;
-        while num_digits < MAX_DIGITS && at(p).is_ascii_digit() {
-            number = number * 10.0 + f64::from(at(p) - b'0');
-            p += 1;
-            num_digits += 1;
-            num_decimals += 1;
-            any_digit = true;
-        }
-        while at(p).is_ascii_digit() {
-            p += 1;
-            any_digit = true;
-        }
-        exponent -= num_decimals;
+}
+
+/// Parses the longest number at the start of `text` as [`pandas_float`] does; returns the value
+/// and the number of bytes consumed, or `None` when no number starts there.
+fn pandas_float_prefix(text: &[u8]) -> Option<(f64, usize)> {
+    const MAX_DIGITS: usize = 17;
+    let digit_run = |s: &[u8]| {
+        s.iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(s.len())
+    };
+    let (negative, mut rest) = match text {
+        [b'-', r @ ..] => (true, r),
+        [b'+', r @ ..] => (false, r),
+        r => (false, r),
+    };
+    let int_part = &rest[..digit_run(rest)];
+    rest = &rest[int_part.len()..];
+    let mut frac_part: &[u8] = &[];
+    if let [b'.', r @ ..] = rest {
+        frac_part = &r[..digit_run(r)];
+        rest = &r[frac_part.len()..];
     }
-    if !any_digit {
+    if int_part.is_empty() && frac_part.is_empty() {
         return None;
     }
+    // pandas keeps the first 17 significant digits (a leading 0 counts), each further integer
+    // digit adds one to the exponent, further decimals are dropped.
+    let int_used = int_part.len().min(MAX_DIGITS);
+    let frac_used = frac_part.len().min(MAX_DIGITS - int_used);
+    let mut exponent = (int_part.len() - int_used) as i32 - frac_used as i32;
+    let mut acc = DigitAccumulator::default();
+    acc.push(&int_part[..int_used]);
+    acc.push(&frac_part[..frac_used]);
+    let mut number = acc.value();
     if negative {
         number = -number;
     }
-    if matches!(at(p), b'e' | b'E') {
-        p += 1;
-        let neg_exp = at(p) == b'-';
-        if matches!(at(p), b'-' | b'+') {
-            p += 1;
-        }
-        if !at(p).is_ascii_digit() {
+    if let [b'e' | b'E', r @ ..] = rest {
+        let (neg_exp, r) = match r {
+            [b'-', r @ ..] => (true, r),
+            [b'+', r @ ..] => (false, r),
+            r => (false, r),
+        };
+        let exp_digits = &r[..digit_run(r)];
+        if exp_digits.is_empty() {
+            // pandas rejects a dangling exponent; so do we (the caller sees trailing bytes).
             return None;
         }
-        let mut n: i32 = 0;
-        while at(p).is_ascii_digit() {
-            n = n.saturating_mul(10).saturating_add(i32::from(at(p) - b'0'));
-            p += 1;
-        }
+        let n = exp_digits.iter().fold(0i32, |n, d| {
+            n.saturating_mul(10).saturating_add(i32::from(d - b'0'))
+        });
         exponent = if neg_exp {
             exponent.saturating_sub(n)
         } else {
             exponent.saturating_add(n)
         };
+        rest = &r[exp_digits.len()..];
     }
-    if p != text.len() {
-        return None;
-    }
-    let pow10 = |k: i32| POW10[k as usize];
-    Some(if exponent > 308 {
+    let consumed = text.len() - rest.len();
+    let pow10 = &*POW10;
+    let value = if exponent > 308 {
         f64::INFINITY.copysign(number)
     } else if exponent > 0 {
-        number * pow10(exponent)
+        number * pow10[exponent as usize]
     } else if exponent < -308 {
         if exponent < -616 {
             0.0
         } else {
-            number / pow10(-308 - exponent) / pow10(308)
+            number / pow10[(-308 - exponent) as usize] / pow10[308]
         }
     } else {
-        number / pow10(-exponent)
-    })
+        number / pow10[(-exponent) as usize]
+    };
+    Some((value, consumed))
+}
+
+pub(crate) fn pandas_float(text: &[u8]) -> Option<f64> {
+    match pandas_float_prefix(text) {
+        Some((value, consumed)) if consumed == text.len() => Some(value),
+        _ => None,
+    }
 }
 
 /// Parses the bytes of a prediction file (`path` is for messages only).
@@ -373,11 +460,23 @@ fn parse_plain(
     bytes: &[u8],
     acc: &mut Accumulator<'_>,
 ) -> Result<(), PredictionError> {
-    let mut lines = bytes.split(|b| *b == b'\n').enumerate();
-    let (_, header) = lines.next().unwrap_or((0, b""));
+    // Lines are found with memchr (SIMD); the line number is counted as we go.
+    let mut ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    let header_end = ends.next().unwrap_or(bytes.len());
+    let header = &bytes[..header_end];
     let cols = parse_header(path, header.strip_suffix(b"\r").unwrap_or(header))?;
+    let mut start = header_end + 1;
+    let lines = ends.map(|end| {
+        let line = &bytes[start.min(end)..end];
+        start = end + 1;
+        line
+    });
+    if cols.is_canonical() {
+        return parse_canonical(&bytes[(header_end + 1).min(bytes.len())..], acc, &cols);
+    }
     let mut fields: Vec<&[u8]> = Vec::with_capacity(cols.count);
-    for (i, line) in lines {
+    for (i, line) in lines.enumerate() {
+        let i = i + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if trim(line).is_empty() {
             continue;
@@ -410,6 +509,60 @@ fn parse_plain(
         )?;
     }
     Ok(())
+}
+
+/// The fast path for `file_name,predicted_class,predicted_probability` files: one pass per
+/// row that parses while it scans. A row with anything unusual (spaces, missing fields, bad
+/// numbers) goes through [`Accumulator::accept_fields`], which handles it or names the error.
+fn parse_canonical(
+    body: &[u8],
+    acc: &mut Accumulator<'_>,
+    cols: &Columns,
+) -> Result<(), PredictionError> {
+    let mut rest = body;
+    let mut lineno = 1;
+    while !rest.is_empty() {
+        lineno += 1;
+        if let Some((name, class, prob, used)) = fast_row(rest) {
+            acc.store(lineno, name, class, prob)?;
+            rest = &rest[used..];
+        } else {
+            let line_len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+            acc.accept_fields(lineno, &rest[..line_len], cols)?;
+            rest = rest.get(line_len + 1..).unwrap_or(&[]);
+        }
+    }
+    Ok(())
+}
+
+/// `name,class,prob\n` with no spaces, a plain class integer and a pandas-parsable probability;
+/// returns the fields and the bytes used including the line end.
+#[inline]
+fn fast_row(text: &[u8]) -> Option<(&[u8], u32, f64, usize)> {
+    let comma = memchr::memchr2(b',', b'\n', text)?;
+    let (name, mut rest) = (&text[..comma], &text[comma + 1..]);
+    if text[comma] != b',' || name.is_empty() || name[0] == b' ' || name[name.len() - 1] == b' ' {
+        return None;
+    }
+    let mut class: u32 = 0;
+    let mut digits = 0;
+    while let [d @ b'0'..=b'9', r @ ..] = rest {
+        class = class.wrapping_mul(10).wrapping_add(u32::from(d - b'0'));
+        digits += 1;
+        rest = r;
+    }
+    let [b',', r @ ..] = rest else { return None };
+    if digits == 0 || digits > 5 {
+        return None;
+    }
+    let (prob, used) = pandas_float_prefix(r)?;
+    let end = match &r[used..] {
+        [] => 0,
+        [b'\n', ..] => 1,
+        [b'\r', b'\n', ..] => 2,
+        _ => return None,
+    };
+    Some((name, class, prob, text.len() - r.len() + used + end))
 }
 
 /// The general path for files with quoted fields, through the csv crate.

@@ -74,6 +74,7 @@ pub struct EvaluateArgs {
 pub enum ErrorTypeArg {
     Class,
     Metaclass,
+    #[value(name = "real_class", alias = "real-class")]
     RealClass,
     All,
 }
@@ -123,7 +124,11 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
             }
         }
     }
+    let machine = matches!(args.format, Format::Csv | Format::Json);
+    let several_types = types.len() > 1;
     let mut stdout = String::new();
+    // csv/json: one table for all error types (an `error_type` column when there are several).
+    let mut combined: Option<Table> = None;
     for &t in &types {
         let with_human = add_human(&set, &scores, t);
         let models: Vec<&ModelScores> = scores.iter().chain(with_human.as_ref()).collect();
@@ -135,17 +140,21 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
         if let Some(out) = &args.out {
             write_toolkit_csvs(out, &options, t, &models, intervals.as_deref())?;
         }
-        let heading = (types.len() > 1 && matches!(args.format, Format::Table | Format::Markdown))
-            .then(|| format!("error type: {t}\n"));
-        stdout.push_str(heading.as_deref().unwrap_or(""));
-        stdout.push_str(&render(
-            &args,
-            &set,
-            &models,
-            t,
-            intervals.as_deref(),
-            types.len() > 1,
-        ));
+        if machine {
+            let table = machine_table(&args, &models, t, intervals.as_deref(), several_types);
+            match &mut combined {
+                Some(all) => all.rows.extend(table.rows),
+                None => combined = Some(table),
+            }
+        } else {
+            if several_types {
+                stdout.push_str(&format!("error type: {t}\n"));
+            }
+            stdout.push_str(&human_text(&args, &set, &models, t, intervals.as_deref()));
+        }
+    }
+    if let Some(table) = combined {
+        stdout = table.render(args.format);
     }
     print!("{stdout}");
     if let Some(out) = &args.out {
@@ -252,33 +261,40 @@ fn factor_headers(first: &[&str], last: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn render(
+/// The table printed for `--format csv|json`.
+fn machine_table(
+    args: &EvaluateArgs,
+    models: &[&ModelScores],
+    t: ErrorType,
+    intervals: Option<&[FactorIntervals]>,
+    several_types: bool,
+) -> Table {
+    if let Some(iv) = intervals {
+        return long_table(models, t, iv, several_types);
+    }
+    let mut table = if args.error_ratios {
+        ratio_table(models, t)
+    } else {
+        toolkit_table(models, t)
+    };
+    if several_types {
+        table.headers.insert(0, "error_type".into());
+        table
+            .rows
+            .iter_mut()
+            .for_each(|r| r.insert(0, Cell::from(t.name())));
+    }
+    table
+}
+
+/// Per-model factor tables and an error-ratio matrix, for people (`table`, `markdown`).
+fn human_text(
     args: &EvaluateArgs,
     set: &EvalSet,
     models: &[&ModelScores],
     t: ErrorType,
     intervals: Option<&[FactorIntervals]>,
-    several_types: bool,
 ) -> String {
-    let machine = matches!(args.format, Format::Csv | Format::Json);
-    if let (true, Some(iv)) = (machine, intervals) {
-        return long_table(models, t, iv, several_types).render(args.format);
-    }
-    if machine {
-        let mut table = if args.error_ratios {
-            ratio_table(models, t)
-        } else {
-            toolkit_table(models, t)
-        };
-        if several_types {
-            table.headers.insert(0, "error_type".into());
-            table
-                .rows
-                .iter_mut()
-                .for_each(|r| r.insert(0, Cell::from(t.name())));
-        }
-        return table.render(args.format);
-    }
     let mut text = String::new();
     for (i, s) in models.iter().enumerate() {
         let c = &s.get(t).all;

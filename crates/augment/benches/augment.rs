@@ -14,7 +14,11 @@ pub fn synthetic_photo(w: u32, h: u32, seed: u64) -> Image {
     Image::from_fn(w, h, |x, y| {
         let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
         let n = rng::below(&mut r, 24) as f32 - 12.0;
-        let disc = if (fx - 0.6).powi(2) + (fy - 0.4).powi(2) < 0.05 { 70.0 } else { 0.0 };
+        let disc = if (fx - 0.6).powi(2) + (fy - 0.4).powi(2) < 0.05 {
+            70.0
+        } else {
+            0.0
+        };
         let c = |v: f32| v.clamp(0.0, 255.0) as u8;
         image::Rgb([
             c(40.0 + 170.0 * fx + disc + n),
@@ -26,30 +30,63 @@ pub fn synthetic_photo(w: u32, h: u32, seed: u64) -> Image {
 
 fn jpeg_bytes(img: &Image) -> Vec<u8> {
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(img).expect("encode");
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(img)
+        .expect("encode");
     out
 }
 
 fn decode(bytes: &[u8]) -> Image {
-    image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg).expect("decode").into_rgb8()
+    image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg)
+        .expect("decode")
+        .into_rgb8()
 }
 
 fn ops(c: &mut Criterion) {
     let img = resize::resize(&synthetic_photo(500, 375, 1), 224, 224);
     let mut g = c.benchmark_group("op_224");
-    g.bench_function("adjust_brightness", |b| b.iter(|| color::adjust_brightness(black_box(img.clone()), 1.3)));
-    g.bench_function("adjust_contrast", |b| b.iter(|| color::adjust_contrast(black_box(img.clone()), 1.3)));
-    g.bench_function("adjust_saturation", |b| b.iter(|| color::adjust_saturation(black_box(img.clone()), 1.3)));
-    g.bench_function("adjust_hue", |b| b.iter(|| color::adjust_hue(black_box(img.clone()), 0.05)));
-    g.bench_function("rgb_to_grayscale", |b| b.iter(|| color::rgb_to_grayscale(black_box(img.clone()))));
-    g.bench_function("solarize", |b| b.iter(|| color::solarize(black_box(img.clone()), 128.0)));
-    g.bench_function("equalize", |b| b.iter(|| color::equalize(black_box(img.clone()))));
-    g.bench_function("adjust_sharpness", |b| b.iter(|| color::adjust_sharpness(black_box(img.clone()), 2.0)));
-    g.bench_function("gaussian_blur_13", |b| b.iter(|| blur::gaussian_blur(black_box(&img), 13, 13, 1.7, 1.7)));
-    g.bench_function("rotate_bilinear", |b| {
-        b.iter(|| affine::rotate(black_box(&img), 17.0, affine::Interpolation::Bilinear, false, None, None))
+    g.bench_function("adjust_brightness", |b| {
+        b.iter(|| color::adjust_brightness(black_box(img.clone()), 1.3))
     });
-    g.bench_function("horizontal_flip", |b| b.iter(|| geometry::horizontal_flip(black_box(img.clone()))));
+    g.bench_function("adjust_contrast", |b| {
+        b.iter(|| color::adjust_contrast(black_box(img.clone()), 1.3))
+    });
+    g.bench_function("adjust_saturation", |b| {
+        b.iter(|| color::adjust_saturation(black_box(img.clone()), 1.3))
+    });
+    g.bench_function("adjust_hue", |b| {
+        b.iter(|| color::adjust_hue(black_box(img.clone()), 0.05))
+    });
+    g.bench_function("rgb_to_grayscale", |b| {
+        b.iter(|| color::rgb_to_grayscale(black_box(img.clone())))
+    });
+    g.bench_function("solarize", |b| {
+        b.iter(|| color::solarize(black_box(img.clone()), 128.0))
+    });
+    g.bench_function("equalize", |b| {
+        b.iter(|| color::equalize(black_box(img.clone())))
+    });
+    g.bench_function("adjust_sharpness", |b| {
+        b.iter(|| color::adjust_sharpness(black_box(img.clone()), 2.0))
+    });
+    g.bench_function("gaussian_blur_13", |b| {
+        b.iter(|| blur::gaussian_blur(black_box(&img), 13, 13, 1.7, 1.7))
+    });
+    g.bench_function("rotate_bilinear", |b| {
+        b.iter(|| {
+            affine::rotate(
+                black_box(&img),
+                17.0,
+                affine::Interpolation::Bilinear,
+                false,
+                None,
+                None,
+            )
+        })
+    });
+    g.bench_function("horizontal_flip", |b| {
+        b.iter(|| geometry::horizontal_flip(black_box(img.clone())))
+    });
     g.bench_function("normalize_chw", |b| {
         let n = Normalize::default();
         b.iter(|| n.to_chw(black_box(&img)))
@@ -63,18 +100,9 @@ fn ops(c: &mut Criterion) {
 
 fn pipeline(c: &mut Criterion) {
     let bytes = jpeg_bytes(&synthetic_photo(500, 375, 7));
-    let train: Pipeline = Pipeline::from_toml_str(
-        r#"
-        [[augment]]
-        name = "random_resized_crop"
-        size = 224
-        [[augment]]
-        name = "random_horizontal_flip"
-        [[augment]]
-        name = "paper_color_jitter"
-        strength = 1.0
-        "#,
-    )
+    let train: Pipeline = Pipeline::from_toml_str(include_str!(
+        "../../../configs/augment/bench_train_color1.0.toml"
+    ))
     .expect("valid pipeline");
     let norm = Normalize::default();
     let mut g = c.benchmark_group("train_pipeline");

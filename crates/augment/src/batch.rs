@@ -21,7 +21,11 @@ impl BatchMix {
         let mut t = table.clone();
         let name = match t.remove("name") {
             Some(toml::Value::String(s)) => s,
-            _ => return Err(AugmentError::BadConfig("a batch op needs `name = \"mix_up\"` or `\"cut_mix\"`".into())),
+            _ => {
+                return Err(AugmentError::BadConfig(
+                    "a batch op needs `name = \"mix_up\"` or `\"cut_mix\"`".into(),
+                ));
+            }
         };
         let mut p = Params::new(name.clone(), t);
         let alpha = p.f64("alpha", 1.0)?;
@@ -42,7 +46,14 @@ impl BatchMix {
 
     /// Mixes `data` (`shape = [n, c, h, w]`) in place and returns the mixed one-hot labels
     /// (`[n, num_classes]`, row-major).
-    pub fn apply(&self, data: &mut [f32], shape: [usize; 4], labels: &[usize], num_classes: usize, rng: &mut SampleRng) -> Result<Vec<f32>> {
+    pub fn apply(
+        &self,
+        data: &mut [f32],
+        shape: [usize; 4],
+        labels: &[usize],
+        num_classes: usize,
+        rng: &mut SampleRng,
+    ) -> Result<Vec<f32>> {
         let [n, c, h, w] = shape;
         let per = c * h * w;
         if data.len() != n * per || labels.len() != n {
@@ -53,7 +64,9 @@ impl BatchMix {
             )));
         }
         if let Some(bad) = labels.iter().find(|&&l| l >= num_classes) {
-            return Err(AugmentError::BadBatch(format!("label {bad} is not below num_classes = {num_classes}")));
+            return Err(AugmentError::BadBatch(format!(
+                "label {bad} is not below num_classes = {num_classes}"
+            )));
         }
         if n == 0 {
             return Ok(Vec::new());
@@ -64,7 +77,10 @@ impl BatchMix {
             BatchMix::MixUp { alpha } => {
                 let lam = beta(alpha, rng) as f32;
                 for i in 0..n {
-                    let (dst, src) = (&mut data[i * per..(i + 1) * per], &original[partner(i) * per..(partner(i) + 1) * per]);
+                    let (dst, src) = (
+                        &mut data[i * per..(i + 1) * per],
+                        &original[partner(i) * per..(partner(i) + 1) * per],
+                    );
                     for (d, s) in dst.iter_mut().zip(src) {
                         *d = s * (1.0 - lam) + *d * lam;
                     }
@@ -77,7 +93,10 @@ impl BatchMix {
                 let r = 0.5 * (1.0 - lam).sqrt();
                 let (rw, rh) = ((r * w as f64) as i64, (r * h as f64) as i64);
                 let (x1, y1) = ((rx - rw).max(0) as usize, (ry - rh).max(0) as usize);
-                let (x2, y2) = ((rx + rw).min(w as i64) as usize, (ry + rh).min(h as i64) as usize);
+                let (x2, y2) = (
+                    (rx + rw).min(w as i64) as usize,
+                    (ry + rh).min(h as i64) as usize,
+                );
                 for i in 0..n {
                     for ch in 0..c {
                         for y in y1..y2 {
@@ -101,7 +120,9 @@ impl BatchMix {
 }
 
 fn beta(alpha: f64, rng: &mut SampleRng) -> f64 {
-    Beta::new(alpha, alpha).expect("alpha validated positive").sample(rng)
+    Beta::new(alpha, alpha)
+        .expect("alpha validated positive")
+        .sample(rng)
 }
 
 #[cfg(test)]
@@ -116,7 +137,9 @@ mod tests {
     #[test]
     fn mixup_mixes_pixels_and_labels_with_the_same_lambda() {
         let (mut data, shape) = batch();
-        let labels = BatchMix::MixUp { alpha: 1.0 }.apply(&mut data, shape, &[0, 1, 2], 3, &mut rng::seeded(4)).unwrap();
+        let labels = BatchMix::MixUp { alpha: 1.0 }
+            .apply(&mut data, shape, &[0, 1, 2], 3, &mut rng::seeded(4))
+            .unwrap();
         // Sample 1 mixes with sample 0: value = lam * 1 + (1 - lam) * 0 = lam.
         let lam = data[4];
         assert!((0.0..=1.0).contains(&lam));
@@ -132,19 +155,38 @@ mod tests {
     fn cutmix_label_weight_is_the_kept_area() {
         for seed in 0..20 {
             let (mut data, shape) = batch();
-            let labels = BatchMix::CutMix { alpha: 1.0 }.apply(&mut data, shape, &[0, 1, 2], 3, &mut rng::seeded(seed)).unwrap();
+            let labels = BatchMix::CutMix { alpha: 1.0 }
+                .apply(&mut data, shape, &[0, 1, 2], 3, &mut rng::seeded(seed))
+                .unwrap();
             let kept = data[4..8].iter().filter(|&&v| v == 1.0).count() as f32 / 4.0;
-            assert!((labels[4] - kept).abs() < 1e-6, "seed {seed}: {labels:?} {data:?}");
+            assert!(
+                (labels[4] - kept).abs() < 1e-6,
+                "seed {seed}: {labels:?} {data:?}"
+            );
         }
     }
 
     #[test]
     fn config_errors_name_the_problem() {
         let t: toml::Table = toml::from_str("name = \"mixup_\"").unwrap();
-        assert!(BatchMix::from_table(&t).unwrap_err().to_string().contains("did you mean"));
+        assert!(
+            BatchMix::from_table(&t)
+                .unwrap_err()
+                .to_string()
+                .contains("did you mean")
+        );
         let t: toml::Table = toml::from_str("name = \"cut_mix\"\nalpha = -1").unwrap();
-        assert!(BatchMix::from_table(&t).unwrap_err().to_string().contains("`alpha`"));
+        assert!(
+            BatchMix::from_table(&t)
+                .unwrap_err()
+                .to_string()
+                .contains("`alpha`")
+        );
         let (mut data, shape) = batch();
-        assert!(BatchMix::MixUp { alpha: 1.0 }.apply(&mut data, shape, &[0, 1, 5], 3, &mut rng::seeded(0)).is_err());
+        assert!(
+            BatchMix::MixUp { alpha: 1.0 }
+                .apply(&mut data, shape, &[0, 1, 5], 3, &mut rng::seeded(0))
+                .is_err()
+        );
     }
 }

@@ -65,13 +65,20 @@ pub struct RandomApply {
 
 impl RandomApply {
     pub fn new(ops: Vec<Box<dyn Augmentation>>, p: f64) -> Self {
-        RandomApply { ops: Pipeline::new(ops), p }
+        RandomApply {
+            ops: Pipeline::new(ops),
+            p,
+        }
     }
 }
 
 impl Augmentation for RandomApply {
     fn apply(&self, image: Image, rng: &mut SampleRng) -> Image {
-        if rng::coin(rng, self.p) { self.ops.apply(image, rng) } else { image }
+        if rng::coin(rng, self.p) {
+            self.ops.apply(image, rng)
+        } else {
+            image
+        }
     }
 }
 
@@ -104,7 +111,11 @@ impl Augmentation for RandomChoice {
             return image;
         }
         let u: f64 = rng.random();
-        let i = self.cumulative.iter().position(|&c| u < c).unwrap_or(self.ops.len() - 1);
+        let i = self
+            .cumulative
+            .iter()
+            .position(|&c| u < c)
+            .unwrap_or(self.ops.len() - 1);
         self.ops[i].apply(image, rng)
     }
 }
@@ -123,7 +134,9 @@ impl RandomOrder {
 
 impl Augmentation for RandomOrder {
     fn apply(&self, image: Image, rng: &mut SampleRng) -> Image {
-        rng::permutation(rng, self.ops.len()).into_iter().fold(image, |img, i| self.ops[i].apply(img, rng))
+        rng::permutation(rng, self.ops.len())
+            .into_iter()
+            .fold(image, |img, i| self.ops[i].apply(img, rng))
     }
 }
 
@@ -147,7 +160,10 @@ pub(crate) fn random_choice_from(p: &mut Params, reg: &Registry) -> Result<Box<d
     let weights = p.f64_list("p")?;
     if let Some(w) = &weights {
         if w.len() != ops.len() {
-            return Err(p.bad("p", format!("has {} weights for {} transforms", w.len(), ops.len())));
+            return Err(p.bad(
+                "p",
+                format!("has {} weights for {} transforms", w.len(), ops.len()),
+            ));
         }
         if w.iter().any(|&x| x < 0.0) || w.iter().sum::<f64>() <= 0.0 {
             return Err(p.bad("p", "weights must be non-negative with a positive sum"));

@@ -8,15 +8,28 @@ use thiserror::Error;
 pub enum AugmentError {
     /// The `name` of an op table is not registered.
     #[error("unknown augmentation `{name}`{hint}; valid names: {valid}", hint = closest_hint(.closest))]
-    UnknownOp { name: String, closest: Option<String>, valid: String },
+    UnknownOp {
+        name: String,
+        closest: Option<String>,
+        valid: String,
+    },
 
     /// A parameter has the wrong type or a value outside its domain.
     #[error("augmentation `{op}`: parameter `{key}`: {message}")]
-    BadParam { op: String, key: String, message: String },
+    BadParam {
+        op: String,
+        key: String,
+        message: String,
+    },
 
     /// A parameter the op does not take (usually a typo).
     #[error("augmentation `{op}`: unknown parameter `{key}`{hint}; it takes: {valid}", hint = closest_hint(.closest))]
-    UnknownParam { op: String, key: String, closest: Option<String>, valid: String },
+    UnknownParam {
+        op: String,
+        key: String,
+        closest: Option<String>,
+        valid: String,
+    },
 
     /// An op table without a `name` key, or a pipeline that is not a list of tables.
     #[error("bad augmentation config: {0}")]
@@ -36,11 +49,17 @@ pub enum AugmentError {
 }
 
 fn closest_hint(closest: &Option<String>) -> String {
-    closest.as_ref().map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default()
+    closest
+        .as_ref()
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
 }
 
 /// The candidate most similar to `name`, if any is reasonably close.
-pub(crate) fn closest_match<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn closest_match<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     candidates
         .into_iter()
         .map(|c| (strsim::normalized_damerau_levenshtein(name, c), c))

@@ -32,7 +32,11 @@ impl Size {
 
 impl Params {
     pub fn new(op: impl Into<String>, table: Table) -> Self {
-        Params { op: op.into(), table, known: Vec::new() }
+        Params {
+            op: op.into(),
+            table,
+            known: Vec::new(),
+        }
     }
 
     /// The op these parameters belong to.
@@ -42,7 +46,11 @@ impl Params {
 
     /// An error about `key` of this op.
     pub fn bad(&self, key: &str, message: impl Into<String>) -> AugmentError {
-        AugmentError::BadParam { op: self.op.clone(), key: key.to_string(), message: message.into() }
+        AugmentError::BadParam {
+            op: self.op.clone(),
+            key: key.to_string(),
+            message: message.into(),
+        }
     }
 
     /// Whether `key` is present (without consuming it).
@@ -60,7 +68,10 @@ impl Params {
         match v {
             Value::Float(f) if f.is_finite() => Ok(*f),
             Value::Integer(i) => Ok(*i as f64),
-            other => Err(self.bad(key, format!("expected a finite number, got {}", describe(other)))),
+            other => Err(self.bad(
+                key,
+                format!("expected a finite number, got {}", describe(other)),
+            )),
         }
     }
 
@@ -81,7 +92,13 @@ impl Params {
     }
 
     /// A number that must lie in `[lo, hi]`.
-    pub fn f64_in(&mut self, key: &'static str, default: Option<f64>, lo: f64, hi: f64) -> Result<f64> {
+    pub fn f64_in(
+        &mut self,
+        key: &'static str,
+        default: Option<f64>,
+        lo: f64,
+        hi: f64,
+    ) -> Result<f64> {
         let x = match default {
             Some(d) => self.f64(key, d)?,
             None => self.f64_required(key)?,
@@ -101,17 +118,28 @@ impl Params {
     pub fn f64_list(&mut self, key: &'static str) -> Result<Option<Vec<f64>>> {
         match self.take(key) {
             None => Ok(None),
-            Some(Value::Array(items)) => items.iter().map(|v| self.number(key, v)).collect::<Result<_>>().map(Some),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| self.number(key, v))
+                .collect::<Result<_>>()
+                .map(Some),
             Some(v) => Ok(Some(vec![self.number(key, &v)?])),
         }
     }
 
     /// Numbers (`Ok`) or a string (`Err`), for keys such as `value = "random"`.
-    pub fn text_or_numbers(&mut self, key: &'static str) -> Result<Option<std::result::Result<Vec<f64>, String>>> {
+    pub fn text_or_numbers(
+        &mut self,
+        key: &'static str,
+    ) -> Result<Option<std::result::Result<Vec<f64>, String>>> {
         match self.take(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(Err(s))),
-            Some(Value::Array(items)) => items.iter().map(|v| self.number(key, v)).collect::<Result<_>>().map(|v| Some(Ok(v))),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| self.number(key, v))
+                .collect::<Result<_>>()
+                .map(|v| Some(Ok(v))),
             Some(v) => Ok(Some(Ok(vec![self.number(key, &v)?]))),
         }
     }
@@ -135,16 +163,30 @@ impl Params {
         match self.take(key) {
             None => default.ok_or_else(|| self.bad(key, "is required")),
             Some(Value::Integer(i)) if i >= 0 => Ok(i as u64),
-            Some(other) => Err(self.bad(key, format!("expected a non-negative integer, got {}", describe(&other)))),
+            Some(other) => Err(self.bad(
+                key,
+                format!("expected a non-negative integer, got {}", describe(&other)),
+            )),
         }
     }
 
     /// An integer that must lie in `[lo, hi]`.
-    pub fn int_in(&mut self, key: &'static str, default: Option<i64>, lo: i64, hi: i64) -> Result<i64> {
+    pub fn int_in(
+        &mut self,
+        key: &'static str,
+        default: Option<i64>,
+        lo: i64,
+        hi: i64,
+    ) -> Result<i64> {
         let x = match self.take(key) {
             None => default.ok_or_else(|| self.bad(key, "is required"))?,
             Some(Value::Integer(i)) => i,
-            Some(other) => return Err(self.bad(key, format!("expected an integer, got {}", describe(&other)))),
+            Some(other) => {
+                return Err(self.bad(
+                    key,
+                    format!("expected an integer, got {}", describe(&other)),
+                ));
+            }
         };
         if !(lo..=hi).contains(&x) {
             return Err(self.bad(key, format!("must be in [{lo}, {hi}], got {x}")));
@@ -156,27 +198,38 @@ impl Params {
         match self.take(key) {
             None => Ok(default),
             Some(Value::Boolean(b)) => Ok(b),
-            Some(other) => Err(self.bad(key, format!("expected true or false, got {}", describe(&other)))),
+            Some(other) => Err(self.bad(
+                key,
+                format!("expected true or false, got {}", describe(&other)),
+            )),
         }
     }
 
     /// One of `choices`.
-    pub fn choice(&mut self, key: &'static str, default: &'static str, choices: &[&'static str]) -> Result<&'static str> {
+    pub fn choice(
+        &mut self,
+        key: &'static str,
+        default: &'static str,
+        choices: &[&'static str],
+    ) -> Result<&'static str> {
         match self.take(key) {
             None => Ok(default),
-            Some(Value::String(s)) => choices
-                .iter()
-                .find(|c| **c == s)
-                .copied()
-                .ok_or_else(|| self.bad(key, format!("`{s}` is not one of {}", choices.join(", ")))),
-            Some(other) => Err(self.bad(key, format!("expected a string, got {}", describe(&other)))),
+            Some(Value::String(s)) => choices.iter().find(|c| **c == s).copied().ok_or_else(|| {
+                self.bad(key, format!("`{s}` is not one of {}", choices.join(", ")))
+            }),
+            Some(other) => {
+                Err(self.bad(key, format!("expected a string, got {}", describe(&other))))
+            }
         }
     }
 
     /// An output size (positive): an integer or `[height, width]`.
     pub fn size(&mut self, key: &'static str, default: Option<Size>) -> Result<Size> {
         let positive = |p: &Self, x: i64| -> Result<u32> {
-            u32::try_from(x).ok().filter(|&v| v > 0).ok_or_else(|| p.bad(key, format!("sizes must be positive, got {x}")))
+            u32::try_from(x)
+                .ok()
+                .filter(|&v| v > 0)
+                .ok_or_else(|| p.bad(key, format!("sizes must be positive, got {x}")))
         };
         match self.take(key) {
             None => default.ok_or_else(|| self.bad(key, "is required")),
@@ -186,12 +239,19 @@ impl Params {
                 _ => Err(self.bad(key, "expected integers")),
             },
             Some(Value::Array(a)) if a.len() == 2 => match (&a[0], &a[1]) {
-                (Value::Integer(h), Value::Integer(w)) => {
-                    Ok(Size::Exact { height: positive(self, *h)?, width: positive(self, *w)? })
-                }
+                (Value::Integer(h), Value::Integer(w)) => Ok(Size::Exact {
+                    height: positive(self, *h)?,
+                    width: positive(self, *w)?,
+                }),
                 _ => Err(self.bad(key, "expected [height, width] as integers")),
             },
-            Some(other) => Err(self.bad(key, format!("expected an integer or [height, width], got {}", describe(&other)))),
+            Some(other) => Err(self.bad(
+                key,
+                format!(
+                    "expected an integer or [height, width], got {}",
+                    describe(&other)
+                ),
+            )),
         }
     }
 
@@ -203,10 +263,15 @@ impl Params {
                 .into_iter()
                 .map(|v| match v {
                     Value::Table(t) => Ok(t),
-                    other => Err(self.bad(key, format!("expected op tables, got {}", describe(&other)))),
+                    other => {
+                        Err(self.bad(key, format!("expected op tables, got {}", describe(&other))))
+                    }
                 })
                 .collect(),
-            Some(other) => Err(self.bad(key, format!("expected a list of op tables, got {}", describe(&other)))),
+            Some(other) => Err(self.bad(
+                key,
+                format!("expected a list of op tables, got {}", describe(&other)),
+            )),
         }
     }
 
@@ -220,7 +285,11 @@ impl Params {
                 op: self.op.clone(),
                 key: key.clone(),
                 closest: closest_match(key, known.iter().copied()),
-                valid: if known.is_empty() { "no parameters".into() } else { known.join(", ") },
+                valid: if known.is_empty() {
+                    "no parameters".into()
+                } else {
+                    known.join(", ")
+                },
             });
         }
         Ok(())
@@ -247,16 +316,31 @@ mod tests {
         let mut p = params("a = 1\nb = [0.5, 2]\nsize = [3, 4]\nflag = true");
         assert_eq!(p.f64("a", 0.0).unwrap(), 1.0);
         assert_eq!(p.range("b", (0.0, 0.0)).unwrap(), (0.5, 2.0));
-        assert_eq!(p.size("size", None).unwrap(), Size::Exact { height: 3, width: 4 });
+        assert_eq!(
+            p.size("size", None).unwrap(),
+            Size::Exact {
+                height: 3,
+                width: 4
+            }
+        );
         assert!(p.bool("flag", false).unwrap());
         assert_eq!(p.f64("missing", 9.0).unwrap(), 9.0);
         p.finish().unwrap();
 
-        let err = params("b = [2, 1]").range("b", (0.0, 1.0)).unwrap_err().to_string();
+        let err = params("b = [2, 1]")
+            .range("b", (0.0, 1.0))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`b`") && err.contains("greater"), "{err}");
-        let err = params("p = 1.5").probability("p", 0.5).unwrap_err().to_string();
+        let err = params("p = 1.5")
+            .probability("p", 0.5)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`p`") && err.contains("[0, 1]"), "{err}");
-        let err = params("size = -3").size("size", None).unwrap_err().to_string();
+        let err = params("size = -3")
+            .size("size", None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("positive"), "{err}");
     }
 
@@ -266,6 +350,9 @@ mod tests {
         p.f64("brightness", 0.0).unwrap();
         p.f64("contrast", 0.0).unwrap();
         let err = p.finish().unwrap_err().to_string();
-        assert!(err.contains("`brightnes`") && err.contains("did you mean `brightness`"), "{err}");
+        assert!(
+            err.contains("`brightnes`") && err.contains("did you mean `brightness`"),
+            "{err}"
+        );
     }
 }

@@ -2,16 +2,17 @@
 //! built-in ops; `register` adds a user op. Any op table may carry `p = 0.8` to be applied with
 //! that probability (ops whose torchvision class has its own `p` consume it themselves).
 
+use crate::Augmentation;
 use crate::compose::{Pipeline, RandomApply};
 use crate::error::{AugmentError, Result, closest_match};
 use crate::params::Params;
-use crate::Augmentation;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use toml::{Table, Value};
 
 /// Builds one op from its parameters; composite ops also get the registry to build children.
-pub type Constructor = Arc<dyn Fn(&mut Params, &Registry) -> Result<Box<dyn Augmentation>> + Send + Sync>;
+pub type Constructor =
+    Arc<dyn Fn(&mut Params, &Registry) -> Result<Box<dyn Augmentation>> + Send + Sync>;
 
 /// One parameter of an op, for `spillover augment list`.
 #[derive(Debug, Clone)]
@@ -57,7 +58,9 @@ impl std::fmt::Debug for Registry {
 impl Registry {
     /// A registry with no ops at all (`Registry::builtin()` has the built-ins).
     pub fn empty() -> Self {
-        Registry { ops: BTreeMap::new() }
+        Registry {
+            ops: BTreeMap::new(),
+        }
     }
 
     /// Every built-in op, preset and composition.
@@ -72,7 +75,11 @@ impl Registry {
     where
         F: Fn(&mut Params) -> Result<Box<dyn Augmentation>> + Send + Sync + 'static,
     {
-        let doc = OpDoc { name: name.to_string(), summary: "user op".into(), params: Vec::new() };
+        let doc = OpDoc {
+            name: name.to_string(),
+            summary: "user op".into(),
+            params: Vec::new(),
+        };
         self.register_documented(doc, move |p, _| ctor(p))
     }
 
@@ -84,7 +91,13 @@ impl Registry {
         if self.ops.contains_key(&doc.name) {
             return Err(AugmentError::Duplicate(doc.name));
         }
-        self.ops.insert(doc.name.clone(), Arc::new(Entry { doc, ctor: Arc::new(ctor) }));
+        self.ops.insert(
+            doc.name.clone(),
+            Arc::new(Entry {
+                doc,
+                ctor: Arc::new(ctor),
+            }),
+        );
         Ok(())
     }
 
@@ -103,7 +116,11 @@ impl Registry {
         let mut table = table.clone();
         let name = match table.remove("name") {
             Some(Value::String(s)) => s,
-            Some(other) => return Err(AugmentError::BadConfig(format!("`name` must be a string, got `{other}`"))),
+            Some(other) => {
+                return Err(AugmentError::BadConfig(format!(
+                    "`name` must be a string, got `{other}`"
+                )));
+            }
             None => {
                 return Err(AugmentError::BadConfig(format!(
                     "an op table needs `name = \"...\"` (one of: {})",
@@ -134,7 +151,11 @@ impl Registry {
 
     /// Builds a pipeline (applied in order) from a list of op tables.
     pub fn build_pipeline(&self, tables: &[Table]) -> Result<Pipeline> {
-        tables.iter().map(|t| self.build(t)).collect::<Result<Vec<_>>>().map(Pipeline::new)
+        tables
+            .iter()
+            .map(|t| self.build(t))
+            .collect::<Result<Vec<_>>>()
+            .map(Pipeline::new)
     }
 
     /// Builds a pipeline from TOML: a document with `[[augment]]` tables, or one op table.
@@ -153,20 +174,27 @@ impl Registry {
                     .enumerate()
                     .map(|(i, v)| {
                         v.as_table().cloned().ok_or_else(|| {
-                            AugmentError::BadConfig(format!("augment entry {} is `{v}`, not an op table", i + 1))
+                            AugmentError::BadConfig(format!(
+                                "augment entry {} is `{v}`, not an op table",
+                                i + 1
+                            ))
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
                 self.build_pipeline(&tables)
             }
-            Value::Table(t) if t.contains_key("name") => self.build(t).map(|op| Pipeline::new(vec![op])),
+            Value::Table(t) if t.contains_key("name") => {
+                self.build(t).map(|op| Pipeline::new(vec![op]))
+            }
             Value::Table(t) => match t.get("augment") {
                 Some(inner) => self.pipeline_from_value(inner),
                 None => Err(AugmentError::BadConfig(
                     "expected `[[augment]]` op tables (or a single table with `name`)".into(),
                 )),
             },
-            other => Err(AugmentError::BadConfig(format!("expected op tables, got `{other}`"))),
+            other => Err(AugmentError::BadConfig(format!(
+                "expected op tables, got `{other}`"
+            ))),
         }
     }
 }
@@ -178,9 +206,15 @@ mod tests {
     #[test]
     fn unknown_name_lists_valid_names_and_closest() {
         let r = Registry::builtin();
-        let err = r.pipeline_from_toml_str("name = \"color_jiter\"").unwrap_err().to_string();
+        let err = r
+            .pipeline_from_toml_str("name = \"color_jiter\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("did you mean `color_jitter`"), "{err}");
-        assert!(err.contains("random_resized_crop") && err.contains("paper_blur"), "{err}");
+        assert!(
+            err.contains("random_resized_crop") && err.contains("paper_blur"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -188,8 +222,14 @@ mod tests {
         let r = Registry::builtin();
         for (src, key) in [
             ("name = \"color_jitter\"\nbrightness = 0.4\np = 1.5", "`p`"),
-            ("name = \"gaussian_blur\"\nkernel_size = 13\nsigma = -1.0", "`sigma`"),
-            ("name = \"random_resized_crop\"\nsize = 224\nscale = [0.9, 0.1]", "`scale`"),
+            (
+                "name = \"gaussian_blur\"\nkernel_size = 13\nsigma = -1.0",
+                "`sigma`",
+            ),
+            (
+                "name = \"random_resized_crop\"\nsize = 224\nscale = [0.9, 0.1]",
+                "`scale`",
+            ),
             ("name = \"adjust_hue\"\nhue_factr = 0.1", "`hue_factr`"),
         ] {
             let err = r.pipeline_from_toml_str(src).unwrap_err().to_string();
@@ -200,7 +240,9 @@ mod tests {
     #[test]
     fn duplicate_registration_is_refused() {
         let mut r = Registry::builtin();
-        let err = r.register("adjust_hue", |_| Ok(Box::new(Pipeline::new(vec![])))).unwrap_err();
+        let err = r
+            .register("adjust_hue", |_| Ok(Box::new(Pipeline::new(vec![]))))
+            .unwrap_err();
         assert!(err.to_string().contains("already registered"));
     }
 }

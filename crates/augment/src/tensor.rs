@@ -99,9 +99,15 @@ impl Normalize {
 
 /// Normalizes same-sized images into one `[n, 3, h, w]` f32 buffer, in parallel over samples.
 pub fn batch_to_chw(images: &[Image], norm: &Normalize) -> Result<Vec<f32>> {
-    let Some(first) = images.first() else { return Ok(Vec::new()) };
+    let Some(first) = images.first() else {
+        return Ok(Vec::new());
+    };
     let (w, h) = first.dimensions();
-    if let Some((i, img)) = images.iter().enumerate().find(|(_, im)| im.dimensions() != (w, h)) {
+    if let Some((i, img)) = images
+        .iter()
+        .enumerate()
+        .find(|(_, im)| im.dimensions() != (w, h))
+    {
         return Err(AugmentError::BadBatch(format!(
             "sample {i} is {}x{} but sample 0 is {w}x{h}; end the pipeline with a fixed-size crop or resize",
             img.width(),
@@ -110,7 +116,9 @@ pub fn batch_to_chw(images: &[Image], norm: &Normalize) -> Result<Vec<f32>> {
     }
     let per = 3 * (w * h) as usize;
     let mut out = vec![0f32; per * images.len()];
-    out.par_chunks_mut(per).zip(images.par_iter()).for_each(|(chunk, img)| norm.write_chw(img, chunk));
+    out.par_chunks_mut(per)
+        .zip(images.par_iter())
+        .for_each(|(chunk, img)| norm.write_chw(img, chunk));
     Ok(out)
 }
 
@@ -126,7 +134,11 @@ pub fn augment_batch(
     norm: &Normalize,
 ) -> Result<(Vec<f32>, [usize; 4])> {
     if images.len() != indices.len() {
-        return Err(AugmentError::BadBatch(format!("{} images but {} indices", images.len(), indices.len())));
+        return Err(AugmentError::BadBatch(format!(
+            "{} images but {} indices",
+            images.len(),
+            indices.len()
+        )));
     }
     let augmented: Vec<Image> = images
         .into_par_iter()
@@ -152,18 +164,39 @@ mod tests {
         assert!((chw[0] - expect(0, 0)).abs() < 1e-6 && (chw[1] - expect(10, 0)).abs() < 1e-6);
         assert!((chw[2] - expect(128, 1)).abs() < 1e-6 && (chw[3] - expect(20, 1)).abs() < 1e-6);
         assert!((chw[4] - expect(255, 2)).abs() < 1e-6 && (chw[5] - expect(30, 2)).abs() < 1e-6);
-        assert!((chw[0] + 2.117_904_2).abs() < 1e-5, "0 maps to -mean/std: {}", chw[0]);
+        assert!(
+            (chw[0] + 2.117_904_2).abs() < 1e-5,
+            "0 maps to -mean/std: {}",
+            chw[0]
+        );
     }
 
     #[test]
     fn batch_rejects_mixed_sizes_and_bad_std() {
         let a = Image::new(4, 4);
         let b = Image::new(4, 5);
-        let err = batch_to_chw(&[a.clone(), b], &Normalize::default()).unwrap_err().to_string();
+        let err = batch_to_chw(&[a.clone(), b], &Normalize::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("sample 1"), "{err}");
-        assert_eq!(batch_to_chw(&[a.clone(), a], &Normalize::default()).unwrap().len(), 2 * 3 * 16);
-        assert!(Normalize::new([0.0; 3], [1.0, 0.0, 1.0]).unwrap_err().to_string().contains("`std`"));
+        assert_eq!(
+            batch_to_chw(&[a.clone(), a], &Normalize::default())
+                .unwrap()
+                .len(),
+            2 * 3 * 16
+        );
+        assert!(
+            Normalize::new([0.0; 3], [1.0, 0.0, 1.0])
+                .unwrap_err()
+                .to_string()
+                .contains("`std`")
+        );
         let t: toml::Table = toml::from_str("mean = [0.5, 0.5]").unwrap();
-        assert!(Normalize::from_table(&t).unwrap_err().to_string().contains("`mean`"));
+        assert!(
+            Normalize::from_table(&t)
+                .unwrap_err()
+                .to_string()
+                .contains("`mean`")
+        );
     }
 }

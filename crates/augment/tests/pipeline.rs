@@ -1,7 +1,9 @@
 //! The contracts other crates rely on: same bytes for any thread count or order, configs
 //! embedded in larger TOML documents, compositions, and batch output layout.
 
-use spillover_augment::{Augmentation, Image, Normalize, Pipeline, PipelineSpec, Registry, augment_batch, rng, toml};
+use spillover_augment::{
+    Augmentation, Image, Normalize, Pipeline, PipelineSpec, Registry, augment_batch, rng, toml,
+};
 
 const TRAIN: &str = r#"
 [[augment]]
@@ -22,7 +24,13 @@ p = [1, 1, 1, 2]
 "#;
 
 fn images(n: u32) -> Vec<Image> {
-    (0..n).map(|i| Image::from_fn(40 + i % 7, 30 + i % 5, |x, y| image::Rgb([(x * 6) as u8, (y * 8) as u8, ((x * y + i) % 256) as u8]))).collect()
+    (0..n)
+        .map(|i| {
+            Image::from_fn(40 + i % 7, 30 + i % 5, |x, y| {
+                image::Rgb([(x * 6) as u8, (y * 8) as u8, ((x * y + i) % 256) as u8])
+            })
+        })
+        .collect()
 }
 
 use spillover_augment::image;
@@ -35,7 +43,10 @@ fn run(threads: usize, reverse: bool) -> (Vec<f32>, [usize; 4]) {
         imgs.reverse();
         indices.reverse();
     }
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
     pool.install(|| augment_batch(&pipeline, imgs, &indices, 42, 3, &Normalize::default()).unwrap())
 }
 
@@ -48,7 +59,11 @@ fn batch_bytes_do_not_depend_on_threads_or_order() {
     let (rev, _) = run(2, true);
     let per = 3 * 24 * 20;
     for i in 0..24 {
-        assert_eq!(one[i * per..(i + 1) * per], rev[(23 - i) * per..(24 - i) * per], "sample {i} processed in reverse order");
+        assert_eq!(
+            one[i * per..(i + 1) * per],
+            rev[(23 - i) * per..(24 - i) * per],
+            "sample {i} processed in reverse order"
+        );
     }
     // Different epochs draw differently.
     let pipeline = Pipeline::from_toml_str(TRAIN).unwrap();
@@ -74,20 +89,37 @@ fn pipelines_embed_in_training_configs() {
     let img = images(1).remove(0);
     let outs: Vec<Vec<u8>> = [&from_spec, &from_value, &from_array]
         .iter()
-        .map(|p| p.apply(img.clone(), &mut rng::sample_rng(1, 2, 3)).into_raw())
+        .map(|p| {
+            p.apply(img.clone(), &mut rng::sample_rng(1, 2, 3))
+                .into_raw()
+        })
         .collect();
     assert!(outs.windows(2).all(|w| w[0] == w[1]));
-    let err = Pipeline::from_toml_str("[[augment]]\nsize = 3").unwrap_err().to_string();
+    let err = Pipeline::from_toml_str("[[augment]]\nsize = 3")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("name"), "{err}");
-    let err = Pipeline::from_toml_str("[[augment]]\nname = \"random_choice\"\ntransforms = [{ name = \"invert\" }]\np = [1, 2]").unwrap_err().to_string();
+    let err = Pipeline::from_toml_str(
+        "[[augment]]\nname = \"random_choice\"\ntransforms = [{ name = \"invert\" }]\np = [1, 2]",
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("`p`"), "{err}");
 }
 
 #[test]
 fn generic_p_applies_any_op_with_that_probability() {
-    let op = Registry::default().build(&toml::from_str("name = \"invert\"\np = 0.25").unwrap()).unwrap();
+    let op = Registry::default()
+        .build(&toml::from_str("name = \"invert\"\np = 0.25").unwrap())
+        .unwrap();
     let img = Image::from_pixel(2, 2, image::Rgb([10, 20, 30]));
-    let hits = (0..4000).filter(|&i| op.apply(img.clone(), &mut rng::sample_rng(0, 0, i)).as_raw()[0] == 245).count();
+    let hits = (0..4000)
+        .filter(|&i| {
+            op.apply(img.clone(), &mut rng::sample_rng(0, 0, i))
+                .as_raw()[0]
+                == 245
+        })
+        .count();
     assert!((900..1100).contains(&hits), "{hits} of 4000");
 }
 

@@ -12,11 +12,14 @@ fn fixtures() -> PathBuf {
 }
 
 fn load(name: &str) -> Image {
-    image::open(fixtures().join(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}")).into_rgb8()
+    image::open(fixtures().join(name))
+        .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+        .into_rgb8()
 }
 
 fn json(name: &str) -> Value {
-    let text = std::fs::read_to_string(fixtures().join(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"));
+    let text = std::fs::read_to_string(fixtures().join(name))
+        .unwrap_or_else(|e| panic!("fixture {name}: {e}"));
     serde_json::from_str(&text).unwrap()
 }
 
@@ -29,54 +32,106 @@ fn deterministic_ops_match_torchvision_within_one() {
     let mut failures = Vec::new();
     let mut identical = 0;
     for case in cases {
-        let (name, image, op) = (case["case"].as_str().unwrap(), case["image"].as_str().unwrap(), case["op"].as_str().unwrap());
+        let (name, image, op) = (
+            case["case"].as_str().unwrap(),
+            case["image"].as_str().unwrap(),
+            case["op"].as_str().unwrap(),
+        );
         let table: toml::Table = toml::from_str(&format!("op = {op}")).unwrap();
-        let aug = registry.build(table["op"].as_table().unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let aug = registry
+            .build(table["op"].as_table().unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let input = load(&format!("{image}.png"));
         let expected = load(case["expected"].as_str().unwrap());
         let got = aug.apply(input, &mut rng::seeded(0));
         if got.dimensions() != expected.dimensions() {
-            failures.push(format!("{name} on {image}: size {:?}, torchvision {:?}", got.dimensions(), expected.dimensions()));
+            failures.push(format!(
+                "{name} on {image}: size {:?}, torchvision {:?}",
+                got.dimensions(),
+                expected.dimensions()
+            ));
             continue;
         }
-        let diffs: Vec<u8> = got.as_raw().iter().zip(expected.as_raw()).map(|(a, b)| a.abs_diff(*b)).collect();
+        let diffs: Vec<u8> = got
+            .as_raw()
+            .iter()
+            .zip(expected.as_raw())
+            .map(|(a, b)| a.abs_diff(*b))
+            .collect();
         let max = *diffs.iter().max().unwrap_or(&0);
         let over = diffs.iter().filter(|&&d| d > 1).count();
         // Nearest-neighbour warps: a sample point within float error of a pixel edge may pick the
         // neighbour; allow such flips on at most 1% of values, everything else must be within 1.
         identical += usize::from(max == 0);
-        let ok = if case["nearest"].as_bool().unwrap_or(false) { over * 100 <= diffs.len() } else { max <= 1 };
+        let ok = if case["nearest"].as_bool().unwrap_or(false) {
+            over * 100 <= diffs.len()
+        } else {
+            max <= 1
+        };
         if !ok {
-            failures.push(format!("{name} on {image}: max diff {max}, {over} values > 1 of {}", diffs.len()));
+            failures.push(format!(
+                "{name} on {image}: max diff {max}, {over} values > 1 of {}",
+                diffs.len()
+            ));
         }
     }
-    println!("{} torchvision cases, {identical} bit-identical, the rest within the tolerance", cases.len());
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    println!(
+        "{} torchvision cases, {identical} bit-identical, the rest within the tolerance",
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// |ours - theirs| within `k` standard errors of the difference of two means (n draws each).
 fn close(what: &str, ours: f64, theirs: f64, std: f64, n: f64, k: f64) {
     let se = std * (2.0 / n).sqrt();
-    assert!((ours - theirs).abs() <= k * se + 1e-9, "{what}: ours {ours:.4}, torchvision {theirs:.4}, tolerance {:.4}", k * se);
+    assert!(
+        (ours - theirs).abs() <= k * se + 1e-9,
+        "{what}: ours {ours:.4}, torchvision {theirs:.4}, tolerance {:.4}",
+        k * se
+    );
 }
 
 fn mean_std(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
     let m = v.iter().sum::<f64>() / n;
-    (m, (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n).sqrt())
+    (
+        m,
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n).sqrt(),
+    )
 }
 
 #[test]
 fn random_resized_crop_boxes_follow_torchvision_statistics() {
     let stats = json("random_stats.json");
-    for key in ["random_resized_crop_default", "random_resized_crop_scale_0.5", "random_resized_crop_narrow"] {
+    for key in [
+        "random_resized_crop_default",
+        "random_resized_crop_scale_0.5",
+        "random_resized_crop_narrow",
+    ] {
         let s = &stats[key];
-        let (h, w) = (s["canvas"][0].as_u64().unwrap() as u32, s["canvas"][1].as_u64().unwrap() as u32);
-        let scale = (s["scale"][0].as_f64().unwrap(), s["scale"][1].as_f64().unwrap());
-        let ratio = (s["ratio"][0].as_f64().unwrap(), s["ratio"][1].as_f64().unwrap());
+        let (h, w) = (
+            s["canvas"][0].as_u64().unwrap() as u32,
+            s["canvas"][1].as_u64().unwrap() as u32,
+        );
+        let scale = (
+            s["scale"][0].as_f64().unwrap(),
+            s["scale"][1].as_f64().unwrap(),
+        );
+        let ratio = (
+            s["ratio"][0].as_f64().unwrap(),
+            s["ratio"][1].as_f64().unwrap(),
+        );
         let n = s["draws"].as_f64().unwrap();
         let mut r = rng::seeded(11);
-        let boxes: Vec<_> = (0..n as usize).map(|_| geometry::random_resized_crop_box(h, w, scale, ratio, &mut r)).collect();
+        let boxes: Vec<_> = (0..n as usize)
+            .map(|_| geometry::random_resized_crop_box(h, w, scale, ratio, &mut r))
+            .collect();
         let col = |f: &dyn Fn(&geometry::CropBox) -> f64| boxes.iter().map(f).collect::<Vec<f64>>();
         let area = col(&|b| (b.height * b.width) as f64 / (h * w) as f64);
         for (name, values) in [
@@ -85,40 +140,85 @@ fn random_resized_crop_boxes_follow_torchvision_statistics() {
             ("height", col(&|b| b.height as f64)),
             ("width", col(&|b| b.width as f64)),
             ("area", area),
-            ("log_aspect", col(&|b| (b.width as f64 / b.height as f64).ln())),
+            (
+                "log_aspect",
+                col(&|b| (b.width as f64 / b.height as f64).ln()),
+            ),
         ] {
             let (m, sd) = mean_std(&values);
-            let (tm, tsd) = (s["mean"][name].as_f64().unwrap(), s["std"][name].as_f64().unwrap());
+            let (tm, tsd) = (
+                s["mean"][name].as_f64().unwrap(),
+                s["std"][name].as_f64().unwrap(),
+            );
             close(&format!("{key} mean {name}"), m, tm, tsd, n, 5.0);
             // The std of a std estimate is about sd / sqrt(2n); allow 5 of those plus 1%.
-            assert!((sd - tsd).abs() <= 5.0 * tsd / (2.0 * n).sqrt() + 0.01 * tsd, "{key} std {name}: ours {sd}, torchvision {tsd}");
+            assert!(
+                (sd - tsd).abs() <= 5.0 * tsd / (2.0 * n).sqrt() + 0.01 * tsd,
+                "{key} std {name}: ours {sd}, torchvision {tsd}"
+            );
         }
-        let whole = boxes.iter().filter(|b| (b.height, b.width) == (h, w)).count() as f64 / n;
+        let whole = boxes
+            .iter()
+            .filter(|b| (b.height, b.width) == (h, w))
+            .count() as f64
+            / n;
         let tw = s["whole_image_fraction"].as_f64().unwrap();
-        close(&format!("{key} whole-image fraction"), whole, tw, (tw * (1.0 - tw)).sqrt().max(1e-3), n, 5.0);
+        close(
+            &format!("{key} whole-image fraction"),
+            whole,
+            tw,
+            (tw * (1.0 - tw)).sqrt().max(1e-3),
+            n,
+            5.0,
+        );
     }
 }
 
 #[test]
 fn random_erasing_boxes_follow_torchvision_statistics() {
     let s = &json("random_stats.json")["random_erasing_default"];
-    let (h, w) = (s["canvas"][0].as_u64().unwrap() as u32, s["canvas"][1].as_u64().unwrap() as u32);
+    let (h, w) = (
+        s["canvas"][0].as_u64().unwrap() as u32,
+        s["canvas"][1].as_u64().unwrap() as u32,
+    );
     let n = s["draws"].as_f64().unwrap();
     let mut r = rng::seeded(12);
-    let draws: Vec<_> = (0..n as usize).map(|_| erasing::random_erasing_box(h, w, (0.02, 0.33), (0.3, 3.3), &mut r)).collect();
+    let draws: Vec<_> = (0..n as usize)
+        .map(|_| erasing::random_erasing_box(h, w, (0.02, 0.33), (0.3, 3.3), &mut r))
+        .collect();
     let boxes: Vec<_> = draws.iter().flatten().copied().collect();
     let none = 1.0 - boxes.len() as f64 / n;
     let tn = s["no_box_fraction"].as_f64().unwrap();
-    close("no-box fraction", none, tn, (tn * (1.0 - tn)).sqrt().max(1e-3), n, 5.0);
+    close(
+        "no-box fraction",
+        none,
+        tn,
+        (tn * (1.0 - tn)).sqrt().max(1e-3),
+        n,
+        5.0,
+    );
     let m = boxes.len() as f64;
     for (name, values) in [
         ("i", boxes.iter().map(|b| b.0 as f64).collect::<Vec<_>>()),
         ("j", boxes.iter().map(|b| b.1 as f64).collect()),
         ("h", boxes.iter().map(|b| b.2 as f64).collect()),
         ("w", boxes.iter().map(|b| b.3 as f64).collect()),
-        ("area", boxes.iter().map(|b| (b.2 * b.3) as f64 / (h * w) as f64).collect()),
+        (
+            "area",
+            boxes
+                .iter()
+                .map(|b| (b.2 * b.3) as f64 / (h * w) as f64)
+                .collect(),
+        ),
     ] {
         let (mean, _) = mean_std(&values);
-        close(&format!("erasing mean {name}"), mean, s["mean"][name].as_f64().unwrap(), s["std"][name].as_f64().unwrap(), m, 5.0);
+        close(
+            &format!("erasing mean {name}"),
+            mean,
+            s["mean"][name].as_f64().unwrap(),
+            s["std"][name].as_f64().unwrap(),
+            m,
+            5.0,
+        );
     }
 }

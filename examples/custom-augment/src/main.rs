@@ -48,13 +48,21 @@ struct Cell {
 /// The registry every cell is built against: all built-ins plus our op.
 fn registry() -> Registry {
     let mut registry = Registry::default();
-    registry.register("vignette", vignette::Vignette::from_params).expect("the name is free");
+    registry
+        .register("vignette", vignette::Vignette::from_params)
+        .expect("the name is free");
     registry
 }
 
 /// A small stand-in dataset: bright images with a little structure.
 fn dataset(n: usize) -> Vec<Image> {
-    (0..n as u32).map(|i| Image::from_fn(48, 40, |x, y| image::Rgb([200, 180 + (x % 8) as u8, 150 + ((y + i) % 16) as u8]))).collect()
+    (0..n as u32)
+        .map(|i| {
+            Image::from_fn(48, 40, |x, y| {
+                image::Rgb([200, 180 + (x % 8) as u8, 150 + ((y + i) % 16) as u8])
+            })
+        })
+        .collect()
 }
 
 /// Mean normalized value of each cell's first batch: the vignette darkens, so it drops.
@@ -69,7 +77,10 @@ fn run_sweep(src: &str, seed: u64) -> Result<Vec<(String, f32)>, Box<dyn std::er
         let indices: Vec<u64> = (0..images.len() as u64).collect();
         let (batch, shape) = augment_batch(&pipeline, images, &indices, seed, 0, &norm)?;
         assert_eq!(shape, [16, 3, 32, 32]);
-        out.push((cell.name.clone(), batch.iter().sum::<f32>() / batch.len() as f32));
+        out.push((
+            cell.name.clone(),
+            batch.iter().sum::<f32>() / batch.len() as f32,
+        ));
     }
     Ok(out)
 }
@@ -82,7 +93,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let sweep: Sweep = toml::from_str(SWEEP)?;
         std::fs::create_dir_all(&dir)?;
         for cell in &sweep.cell {
-            let img = cell.augment.build(&registry())?.apply_sample(dataset(1).remove(0), 0, 0, 0);
+            let img = cell
+                .augment
+                .build(&registry())?
+                .apply_sample(dataset(1).remove(0), 0, 0, 0);
             let path = std::path::Path::new(&dir).join(format!("{}.png", cell.name));
             img.save(&path)?;
             println!("wrote {}", path.display());
@@ -99,16 +113,25 @@ mod tests {
     fn the_custom_op_works_from_a_sweep_config() {
         let means = run_sweep(SWEEP, 3).unwrap();
         assert_eq!(means.len(), 2);
-        assert!(means[1].1 < means[0].1 - 0.05, "the vignette darkens: {means:?}");
+        assert!(
+            means[1].1 < means[0].1 - 0.05,
+            "the vignette darkens: {means:?}"
+        );
         // Same seed, same bytes.
         assert_eq!(run_sweep(SWEEP, 3).unwrap(), means);
     }
 
     #[test]
     fn typos_in_the_custom_op_are_reported_like_built_ins() {
-        let err = registry().pipeline_from_toml_str("name = \"vignete\"").unwrap_err().to_string();
+        let err = registry()
+            .pipeline_from_toml_str("name = \"vignete\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("did you mean `vignette`"), "{err}");
-        let err = registry().pipeline_from_toml_str("name = \"vignette\"\nstrength = 2.0").unwrap_err().to_string();
+        let err = registry()
+            .pipeline_from_toml_str("name = \"vignette\"\nstrength = 2.0")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`strength`"), "{err}");
     }
 }

@@ -28,7 +28,8 @@ impl Augmentation for Vignette {
         for (x, y, px) in image.enumerate_pixels_mut() {
             let d2 = ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)) / norm.max(1.0);
             let gain = 1.0 - depth * d2;
-            px.0 = px.0.map(|v| (v as f32 * gain).round().clamp(0.0, 255.0) as u8);
+            px.0 =
+                px.0.map(|v| (v as f32 * gain).round().clamp(0.0, 255.0) as u8);
         }
         image
     }

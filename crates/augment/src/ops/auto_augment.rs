@@ -28,13 +28,46 @@ enum Op {
 use Op::*;
 
 const WIDE_SPACE: [Op; 14] = [
-    Identity, ShearX, ShearY, TranslateX, TranslateY, Rotate, Brightness, Color, Contrast, Sharpness, Posterize,
-    Solarize, AutoContrast, Equalize,
+    Identity,
+    ShearX,
+    ShearY,
+    TranslateX,
+    TranslateY,
+    Rotate,
+    Brightness,
+    Color,
+    Contrast,
+    Sharpness,
+    Posterize,
+    Solarize,
+    AutoContrast,
+    Equalize,
 ];
-const AUGMIX_PARTIAL: [Op; 9] = [ShearX, ShearY, TranslateX, TranslateY, Rotate, Posterize, Solarize, AutoContrast, Equalize];
+const AUGMIX_PARTIAL: [Op; 9] = [
+    ShearX,
+    ShearY,
+    TranslateX,
+    TranslateY,
+    Rotate,
+    Posterize,
+    Solarize,
+    AutoContrast,
+    Equalize,
+];
 const AUGMIX_ALL: [Op; 13] = [
-    ShearX, ShearY, TranslateX, TranslateY, Rotate, Posterize, Solarize, AutoContrast, Equalize, Brightness, Color,
-    Contrast, Sharpness,
+    ShearX,
+    ShearY,
+    TranslateX,
+    TranslateY,
+    Rotate,
+    Posterize,
+    Solarize,
+    AutoContrast,
+    Equalize,
+    Brightness,
+    Color,
+    Contrast,
+    Sharpness,
 ];
 
 /// Which table of magnitude ranges to use.
@@ -46,7 +79,11 @@ enum Space {
 }
 
 fn linspace(a: f64, b: f64, n: usize, i: usize) -> f64 {
-    if n <= 1 { a } else { (a as f32 + ((b - a) as f32 / (n - 1) as f32) * i as f32) as f64 }
+    if n <= 1 {
+        a
+    } else {
+        (a as f32 + ((b - a) as f32 / (n - 1) as f32) * i as f32) as f64
+    }
 }
 
 /// Magnitude `bin` of `op` out of `bins` for an `h`×`w` image, and whether it is signed.
@@ -83,10 +120,46 @@ fn magnitude(space: Space, op: Op, bins: usize, bin: usize, h: u32, w: u32) -> O
 fn apply_op(img: Image, op: Op, mag: f64, interp: Interpolation, fill: Option<[f32; 3]>) -> Image {
     match op {
         Identity => img,
-        ShearX => affine(&img, 0.0, [0.0, 0.0], 1.0, [mag.atan().to_degrees(), 0.0], interp, fill, Some([0.0, 0.0])),
-        ShearY => affine(&img, 0.0, [0.0, 0.0], 1.0, [0.0, mag.atan().to_degrees()], interp, fill, Some([0.0, 0.0])),
-        TranslateX => affine(&img, 0.0, [mag.trunc(), 0.0], 1.0, [0.0, 0.0], interp, fill, None),
-        TranslateY => affine(&img, 0.0, [0.0, mag.trunc()], 1.0, [0.0, 0.0], interp, fill, None),
+        ShearX => affine(
+            &img,
+            0.0,
+            [0.0, 0.0],
+            1.0,
+            [mag.atan().to_degrees(), 0.0],
+            interp,
+            fill,
+            Some([0.0, 0.0]),
+        ),
+        ShearY => affine(
+            &img,
+            0.0,
+            [0.0, 0.0],
+            1.0,
+            [0.0, mag.atan().to_degrees()],
+            interp,
+            fill,
+            Some([0.0, 0.0]),
+        ),
+        TranslateX => affine(
+            &img,
+            0.0,
+            [mag.trunc(), 0.0],
+            1.0,
+            [0.0, 0.0],
+            interp,
+            fill,
+            None,
+        ),
+        TranslateY => affine(
+            &img,
+            0.0,
+            [0.0, mag.trunc()],
+            1.0,
+            [0.0, 0.0],
+            interp,
+            fill,
+            None,
+        ),
         Rotate => rotate(&img, mag, interp, false, None, fill),
         Brightness => color::adjust_brightness(img, 1.0 + mag),
         Color => color::adjust_saturation(img, 1.0 + mag),
@@ -100,7 +173,11 @@ fn apply_op(img: Image, op: Op, mag: f64, interp: Interpolation, fill: Option<[f
 }
 
 fn signed(rng: &mut SampleRng, (m, is_signed): (f64, bool)) -> f64 {
-    if is_signed && rng::uniform(rng, 0.0, 1.0) <= 0.5 { -m } else { m }
+    if is_signed && rng::uniform(rng, 0.0, 1.0) <= 0.5 {
+        -m
+    } else {
+        m
+    }
 }
 
 /// `RandAugment(num_ops, magnitude, num_magnitude_bins, interpolation, fill)`.
@@ -117,8 +194,15 @@ impl Augmentation for RandAugment {
     fn apply(&self, mut img: Image, rng: &mut SampleRng) -> Image {
         for _ in 0..self.num_ops {
             let op = WIDE_SPACE[rng::below(rng, WIDE_SPACE.len())];
-            let mag = magnitude(Space::RandAugment, op, self.num_magnitude_bins, self.magnitude, img.height(), img.width())
-                .map_or(0.0, |m| signed(rng, m));
+            let mag = magnitude(
+                Space::RandAugment,
+                op,
+                self.num_magnitude_bins,
+                self.magnitude,
+                img.height(),
+                img.width(),
+            )
+            .map_or(0.0, |m| signed(rng, m));
             img = apply_op(img, op, mag, self.interpolation, self.fill);
         }
         img
@@ -139,7 +223,11 @@ impl Augmentation for TrivialAugmentWide {
         let bins = self.num_magnitude_bins;
         let mag = if magnitude(Space::Wide, op, bins, 0, img.height(), img.width()).is_some() {
             let bin = rng::below(rng, bins);
-            signed(rng, magnitude(Space::Wide, op, bins, bin, img.height(), img.width()).expect("op has magnitudes"))
+            signed(
+                rng,
+                magnitude(Space::Wide, op, bins, bin, img.height(), img.width())
+                    .expect("op has magnitudes"),
+            )
         } else {
             0.0
         };
@@ -171,20 +259,35 @@ fn dirichlet(rng: &mut SampleRng, alpha: f64, n: usize) -> Vec<f64> {
 
 impl Augmentation for AugMix {
     fn apply(&self, img: Image, rng: &mut SampleRng) -> Image {
-        let space: &[Op] = if self.all_ops { &AUGMIX_ALL } else { &AUGMIX_PARTIAL };
+        let space: &[Op] = if self.all_ops {
+            &AUGMIX_ALL
+        } else {
+            &AUGMIX_PARTIAL
+        };
         let m = dirichlet(rng, self.alpha, 2);
-        let weights: Vec<f32> = dirichlet(rng, self.alpha, self.mixture_width).iter().map(|w| (w * m[1]) as f32).collect();
+        let weights: Vec<f32> = dirichlet(rng, self.alpha, self.mixture_width)
+            .iter()
+            .map(|w| (w * m[1]) as f32)
+            .collect();
         let m0 = m[0] as f32;
         let mut mix: Vec<f32> = img.as_raw().iter().map(|&v| m0 * v as f32).collect();
         for &wi in &weights {
-            let depth = if self.chain_depth > 0 { self.chain_depth as usize } else { 1 + rng::below(rng, 3) };
+            let depth = if self.chain_depth > 0 {
+                self.chain_depth as usize
+            } else {
+                1 + rng::below(rng, 3)
+            };
             let mut aug = img.clone();
             for _ in 0..depth {
                 let op = space[rng::below(rng, space.len())];
                 let (h, w) = (img.height(), img.width());
                 let mag = if magnitude(Space::AugMix, op, AUGMIX_PARAMETER_MAX, 0, h, w).is_some() {
                     let bin = rng::below(rng, self.severity);
-                    signed(rng, magnitude(Space::AugMix, op, AUGMIX_PARAMETER_MAX, bin, h, w).expect("op has magnitudes"))
+                    signed(
+                        rng,
+                        magnitude(Space::AugMix, op, AUGMIX_PARAMETER_MAX, bin, h, w)
+                            .expect("op has magnitudes"),
+                    )
                 } else {
                     0.0
                 };
@@ -212,20 +315,37 @@ mod tests {
         assert_eq!(m(Posterize), (7.0, false));
         assert!((m(Solarize).0 - 0.7).abs() < 1e-6);
         assert!((m(TranslateX).0 - 150.0 / 331.0 * 224.0 * 0.3).abs() < 1e-3);
-        assert_eq!(magnitude(Space::Wide, Posterize, 31, 30, 8, 8), Some((2.0, false)));
-        assert_eq!(magnitude(Space::AugMix, Posterize, 10, 0, 8, 8), Some((4.0, false)));
+        assert_eq!(
+            magnitude(Space::Wide, Posterize, 31, 30, 8, 8),
+            Some((2.0, false))
+        );
+        assert_eq!(
+            magnitude(Space::AugMix, Posterize, 10, 0, 8, 8),
+            Some((4.0, false))
+        );
         assert_eq!(magnitude(Space::RandAugment, Equalize, 31, 9, 8, 8), None);
     }
 
     #[test]
     fn augmix_mixes_with_weights_summing_to_one() {
         let img = Image::from_pixel(16, 16, image::Rgb([100, 100, 100]));
-        let op = AugMix { severity: 3, mixture_width: 3, chain_depth: 1, alpha: 1.0, all_ops: false, interpolation: Interpolation::Bilinear, fill: None };
+        let op = AugMix {
+            severity: 3,
+            mixture_width: 3,
+            chain_depth: 1,
+            alpha: 1.0,
+            all_ops: false,
+            interpolation: Interpolation::Bilinear,
+            fill: None,
+        };
         let mut r = rng::seeded(5);
         for _ in 0..20 {
             let out = op.apply(img.clone(), &mut r);
             // Colour ops keep a flat grey grey; a geometric op may blacken a border.
-            assert!(out.pixels().all(|p| p.0[0] <= 100 && p.0[0] == p.0[1] && p.0[1] == p.0[2]));
+            assert!(
+                out.pixels()
+                    .all(|p| p.0[0] <= 100 && p.0[0] == p.0[1] && p.0[1] == p.0[2])
+            );
         }
     }
 }

@@ -9,7 +9,11 @@ use crate::Image;
 /// The 1-D kernel, in f32 like torch's.
 pub fn gaussian_kernel(ksize: usize, sigma: f64) -> Vec<f32> {
     let lim = (ksize as f64 - 1.0) / (2.0 * std::f64::consts::SQRT_2);
-    let step = if ksize > 1 { 2.0 * lim / (ksize as f64 - 1.0) } else { 0.0 };
+    let step = if ksize > 1 {
+        2.0 * lim / (ksize as f64 - 1.0)
+    } else {
+        0.0
+    };
     let sigma = sigma as f32;
     let logits: Vec<f32> = (0..ksize)
         .map(|i| {
@@ -95,17 +99,26 @@ mod tests {
 
     #[test]
     fn reflect_matches_torch_padding() {
-        assert_eq!([-2, -1, 0, 3, 4, 5].map(|i| reflect(i, 4)), [2, 1, 0, 3, 2, 1]);
+        assert_eq!(
+            [-2, -1, 0, 3, 4, 5].map(|i| reflect(i, 4)),
+            [2, 1, 0, 3, 2, 1]
+        );
     }
 
     #[test]
     fn blur_keeps_constants_and_smooths_an_edge() {
         let flat = Image::from_pixel(9, 7, image::Rgb([77, 0, 255]));
-        assert_eq!(gaussian_blur(&flat, 13, 13, 2.0, 2.0).as_raw(), flat.as_raw());
+        assert_eq!(
+            gaussian_blur(&flat, 13, 13, 2.0, 2.0).as_raw(),
+            flat.as_raw()
+        );
         let edge = Image::from_fn(10, 1, |x, _| image::Rgb([if x < 5 { 0 } else { 200 }; 3]));
         let out = gaussian_blur(&edge, 3, 1, 1.0, 1.0);
         let row: Vec<u8> = out.pixels().map(|p| p.0[0]).collect();
         assert_eq!(row[0], 0);
-        assert!(row[4] > 0 && row[4] < 100 && row[5] > 100 && row[5] < 200, "{row:?}");
+        assert!(
+            row[4] > 0 && row[4] < 100 && row[5] > 100 && row[5] < 200,
+            "{row:?}"
+        );
     }
 }

@@ -66,12 +66,13 @@ macro_rules! for_each_lanes {
     }};
 }
 
-/// `_rgb_to_grayscale_image` on uint8 in torch's order and rounding: `r * 0.2989` (f32), then
-/// `+= 0.587 * g` and `+= 0.114 * b` (each a fused multiply-add, so exact in f64, rounded once).
+/// `floor` of `_rgb_to_grayscale_image` on uint8 (`0.2989 r + 0.587 g + 0.114 b`), in exact
+/// integer arithmetic so it vectorizes. torch evaluates the sum in f32 and may land a hair
+/// below an exactly integral sum (a few of the 2^24 colours), flooring one lower; that changes
+/// a grey level by one at most, within the tolerance.
 #[inline(always)]
-fn gray(r: u8, g: u8, b: u8) -> f32 {
-    let t = ((r as f32 * 0.2989f32) as f64 + g as f64 * 0.587f32 as f64) as f32;
-    (t as f64 + b as f64 * 0.114f32 as f64) as f32
+fn gray_floor(r: u8, g: u8, b: u8) -> u32 {
+    (2989 * r as u32 + 5870 * g as u32 + 1140 * b as u32) / 10000
 }
 
 crate::simd::dispatch! {
@@ -81,7 +82,7 @@ crate::simd::dispatch! {
         let mut total = 0u64;
         for (n, chunk) in (&mut chunks).enumerate() {
             for k in 0..LANES {
-                lanes[k] += gray(chunk[3 * k], chunk[3 * k + 1], chunk[3 * k + 2]) as u32;
+                lanes[k] += gray_floor(chunk[3 * k], chunk[3 * k + 1], chunk[3 * k + 2]);
             }
             // Flush before a lane could overflow (255 per pixel).
             if n % (1 << 20) == (1 << 20) - 1 {
@@ -90,7 +91,7 @@ crate::simd::dispatch! {
             }
         }
         for px in chunks.remainder().chunks_exact(3) {
-            total += gray(px[0], px[1], px[2]) as u64;
+            total += gray_floor(px[0], px[1], px[2]) as u64;
         }
         total + lanes.iter().map(|&v| v as u64).sum::<u64>()
     }
@@ -101,7 +102,7 @@ crate::simd::dispatch! {
         for_each_lanes!(data, px => {
             let mut out = [0u8; 3 * LANES];
             for k in 0..LANES {
-                let g = gray(px[3 * k], px[3 * k + 1], px[3 * k + 2]).floor() as f64 * one_minus as f64;
+                let g = gray_floor(px[3 * k], px[3 * k + 1], px[3 * k + 2]) as f64 * one_minus as f64;
                 for c in 0..3 {
                     out[3 * k + c] = to_u8(((px[3 * k + c] as f32 * ratio) as f64 + g) as f32);
                 }
@@ -115,7 +116,7 @@ crate::simd::dispatch! {
     fn grayscale_lanes(data: &mut [u8]) {
         for_each_lanes!(data, px => {
             for k in 0..LANES {
-                let l = to_u8(gray(px[3 * k], px[3 * k + 1], px[3 * k + 2]));
+                let l = gray_floor(px[3 * k], px[3 * k + 1], px[3 * k + 2]) as u8;
                 px[3 * k..3 * k + 3].fill(l);
             }
         });
@@ -153,7 +154,16 @@ pub fn rgb_to_grayscale(mut img: Image) -> Image {
 
 /// `solarize(threshold)`: invert every value `>= threshold`.
 pub fn solarize(img: Image, threshold: f64) -> Image {
-    apply_luts(img, &same_lut(std::array::from_fn(|v| if v as f64 >= threshold { 255 - v as u8 } else { v as u8 })))
+    apply_luts(
+        img,
+        &same_lut(std::array::from_fn(|v| {
+            if v as f64 >= threshold {
+                255 - v as u8
+            } else {
+                v as u8
+            }
+        })),
+    )
 }
 
 /// `posterize(bits)`: keep the `bits` most significant bits.
@@ -188,8 +198,11 @@ pub fn autocontrast(img: Image) -> Image {
     }
     let (lo, hi) = channel_min_max(&img);
     let luts: [[u8; 256]; 3] = std::array::from_fn(|c| {
-        let (min, inv_scale) =
-            if lo[c] == hi[c] { (0.0f32, 1.0f32) } else { (lo[c] as f32, (hi[c] - lo[c]) as f32 * (1.0f32 / 255.0)) };
+        let (min, inv_scale) = if lo[c] == hi[c] {
+            (0.0f32, 1.0f32)
+        } else {
+            (lo[c] as f32, (hi[c] - lo[c]) as f32 * (1.0f32 / 255.0))
+        };
         std::array::from_fn(|v| to_u8((v as f32 - min) / inv_scale))
     });
     apply_luts(img, &luts)
@@ -242,12 +255,19 @@ pub fn adjust_sharpness(img: Image, factor: f64) -> Image {
             for c in 0..3 {
                 let at = |yy: usize, xx: usize| src[yy * stride + 3 * xx + c] as u32;
                 let centre = at(y, x);
-                let ring = at(y - 1, x - 1) + at(y - 1, x) + at(y - 1, x + 1) + at(y, x - 1) + at(y, x + 1)
-                    + at(y + 1, x - 1) + at(y + 1, x) + at(y + 1, x + 1);
+                let ring = at(y - 1, x - 1)
+                    + at(y - 1, x)
+                    + at(y - 1, x + 1)
+                    + at(y, x - 1)
+                    + at(y, x + 1)
+                    + at(y + 1, x - 1)
+                    + at(y + 1, x)
+                    + at(y + 1, x + 1);
                 // (ring + 5c) / 13 is never exactly k + 1/2, so floor((s + 6) / 13) is torch's round.
                 let blurred = ((ring + 5 * centre + 6) / 13) as f32;
                 let v = centre as f32;
-                dst[y * stride + 3 * x + c] = to_u8(((blurred - v) as f64 * alpha as f64 + v as f64) as f32);
+                dst[y * stride + 3 * x + c] =
+                    to_u8(((blurred - v) as f64 * alpha as f64 + v as f64) as f32);
             }
         }
     }
@@ -329,8 +349,14 @@ mod tests {
     #[test]
     fn simple_luts_follow_torch_formulas() {
         let i = img(&[[0, 100, 255], [10, 128, 200]]);
-        assert_eq!(adjust_brightness(i.clone(), 1.3).as_raw(), &[0, 130, 255, 13, 166, 255]);
-        assert_eq!(solarize(i.clone(), 128.0).as_raw(), &[0, 100, 0, 10, 127, 55]);
+        assert_eq!(
+            adjust_brightness(i.clone(), 1.3).as_raw(),
+            &[0, 130, 255, 13, 166, 255]
+        );
+        assert_eq!(
+            solarize(i.clone(), 128.0).as_raw(),
+            &[0, 100, 0, 10, 127, 55]
+        );
         assert_eq!(posterize(i.clone(), 2).as_raw(), &[0, 64, 192, 0, 128, 192]);
         assert_eq!(invert(i.clone()).as_raw(), &[255, 155, 0, 245, 127, 55]);
         // Autocontrast per channel: r in [0,10], g in [100,128], b in [200,255]. The max maps to
@@ -349,9 +375,17 @@ mod tests {
     fn hue_rotation_moves_primaries_and_keeps_greys() {
         let i = img(&[[255, 0, 0], [128, 128, 128], [0, 255, 0]]);
         let out = adjust_hue(i.clone(), 1.0 / 3.0);
-        assert_eq!(&out.as_raw()[..3], &[0, 255, 0], "red + 120 degrees is green");
+        assert_eq!(
+            &out.as_raw()[..3],
+            &[0, 255, 0],
+            "red + 120 degrees is green"
+        );
         assert_eq!(&out.as_raw()[3..6], &[128, 128, 128]);
-        assert_eq!(adjust_hue(i.clone(), 0.0).as_raw(), i.as_raw(), "zero shift is the identity");
+        assert_eq!(
+            adjust_hue(i.clone(), 0.0).as_raw(),
+            i.as_raw(),
+            "zero shift is the identity"
+        );
     }
 
     #[test]

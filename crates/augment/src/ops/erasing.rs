@@ -15,7 +15,15 @@ pub enum EraseValue {
 }
 
 /// `erase(i, j, h, w, v)`: overwrite the box at row `i`, column `j`.
-pub fn erase(mut img: Image, i: u32, j: u32, h: u32, w: u32, v: EraseValue, rng: &mut SampleRng) -> Image {
+pub fn erase(
+    mut img: Image,
+    i: u32,
+    j: u32,
+    h: u32,
+    w: u32,
+    v: EraseValue,
+    rng: &mut SampleRng,
+) -> Image {
     let (iw, ih) = img.dimensions();
     for y in i.min(ih)..(i + h).min(ih) {
         for x in j.min(iw)..(j + w).min(iw) {
@@ -32,7 +40,13 @@ pub fn erase(mut img: Image, i: u32, j: u32, h: u32, w: u32, v: EraseValue, rng:
 /// `RandomErasing.make_params`: up to 10 tries for a box of area fraction in `scale` and
 /// log-uniform aspect in `ratio` (height = sqrt(area·ratio)) strictly inside the image; `None`
 /// when every try fails (the image is then left unchanged).
-pub fn random_erasing_box(h: u32, w: u32, scale: (f64, f64), ratio: (f64, f64), rng: &mut SampleRng) -> Option<(u32, u32, u32, u32)> {
+pub fn random_erasing_box(
+    h: u32,
+    w: u32,
+    scale: (f64, f64),
+    ratio: (f64, f64),
+    rng: &mut SampleRng,
+) -> Option<(u32, u32, u32, u32)> {
     let area = h as f64 * w as f64;
     let (lo, hi) = ((ratio.0 as f32).ln() as f64, (ratio.1 as f32).ln() as f64);
     for _ in 0..10 {
@@ -57,10 +71,26 @@ mod tests {
     #[test]
     fn erases_exactly_the_box() {
         let img = Image::from_pixel(6, 5, image::Rgb([50, 60, 70]));
-        let out = erase(img, 1, 2, 2, 3, EraseValue::Color([1.9, 300.0, 0.0]), &mut rng::seeded(0));
-        let changed: Vec<(u32, u32)> = out.enumerate_pixels().filter(|p| p.2.0 != [50, 60, 70]).map(|p| (p.0, p.1)).collect();
+        let out = erase(
+            img,
+            1,
+            2,
+            2,
+            3,
+            EraseValue::Color([1.9, 300.0, 0.0]),
+            &mut rng::seeded(0),
+        );
+        let changed: Vec<(u32, u32)> = out
+            .enumerate_pixels()
+            .filter(|p| p.2.0 != [50, 60, 70])
+            .map(|p| (p.0, p.1))
+            .collect();
         assert_eq!(changed.len(), 6);
-        assert!(changed.iter().all(|&(x, y)| (2..5).contains(&x) && (1..3).contains(&y)));
+        assert!(
+            changed
+                .iter()
+                .all(|&(x, y)| (2..5).contains(&x) && (1..3).contains(&y))
+        );
         assert_eq!(out.get_pixel(2, 1).0, [1, 255, 0]);
     }
 
@@ -68,7 +98,8 @@ mod tests {
     fn boxes_fit_inside() {
         let mut r = rng::seeded(2);
         for _ in 0..500 {
-            if let Some((i, j, h, w)) = random_erasing_box(40, 30, (0.02, 0.33), (0.3, 3.3), &mut r) {
+            if let Some((i, j, h, w)) = random_erasing_box(40, 30, (0.02, 0.33), (0.3, 3.3), &mut r)
+            {
                 assert!(i + h <= 40 && j + w <= 30 && h < 40 && w < 30);
             }
         }

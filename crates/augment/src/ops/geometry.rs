@@ -7,7 +7,11 @@ use crate::rng::{self, SampleRng};
 /// Python's `round` (half to even), which torchvision uses for crop anchors and box sizes.
 pub(crate) fn round_half_even(x: f64) -> i64 {
     let r = x.round();
-    if (x - x.trunc()).abs() == 0.5 && r as i64 % 2 != 0 { (r - x.signum()) as i64 } else { r as i64 }
+    if (x - x.trunc()).abs() == 0.5 && r as i64 % 2 != 0 {
+        (r - x.signum()) as i64
+    } else {
+        r as i64
+    }
 }
 
 /// `crop(top, left, height, width)`: pixels outside the image are black (torchvision pads).
@@ -37,7 +41,10 @@ pub fn center_crop(img: &Image, height: u32, width: u32) -> Image {
     let (ih, iw) = (img.height() as i64, img.width() as i64);
     let (ch, cw) = (height as i64, width as i64);
     // torchvision pads first (left/top get the floor half), then crops at the rounded anchor.
-    let (pad_top, pad_left) = (if ch > ih { (ch - ih) / 2 } else { 0 }, if cw > iw { (cw - iw) / 2 } else { 0 });
+    let (pad_top, pad_left) = (
+        if ch > ih { (ch - ih) / 2 } else { 0 },
+        if cw > iw { (cw - iw) / 2 } else { 0 },
+    );
     let (ph, pw) = (if ch > ih { ch } else { ih }, if cw > iw { cw } else { iw });
     let top = round_half_even((ph - ch) as f64 / 2.0) - pad_top;
     let left = round_half_even((pw - cw) as f64 / 2.0) - pad_left;
@@ -45,8 +52,18 @@ pub fn center_crop(img: &Image, height: u32, width: u32) -> Image {
 }
 
 /// `resized_crop(top, left, height, width, size)`: crop, then antialiased bilinear resize.
-pub fn resized_crop(img: &Image, top: i64, left: i64, height: u32, width: u32, out_h: u32, out_w: u32) -> Image {
-    let inside = top >= 0 && left >= 0 && top + height as i64 <= img.height() as i64
+pub fn resized_crop(
+    img: &Image,
+    top: i64,
+    left: i64,
+    height: u32,
+    width: u32,
+    out_h: u32,
+    out_w: u32,
+) -> Image {
+    let inside = top >= 0
+        && left >= 0
+        && top + height as i64 <= img.height() as i64
         && left + width as i64 <= img.width() as i64;
     if inside {
         if (height, width) == (out_h, out_w) {
@@ -81,7 +98,13 @@ pub struct CropBox {
 
 /// `RandomResizedCrop.make_params`: up to 10 draws of area fraction in `scale` and log-uniform
 /// aspect ratio in `ratio`, then the central fallback crop clamped to `ratio`.
-pub fn random_resized_crop_box(h: u32, w: u32, scale: (f64, f64), ratio: (f64, f64), rng: &mut SampleRng) -> CropBox {
+pub fn random_resized_crop_box(
+    h: u32,
+    w: u32,
+    scale: (f64, f64),
+    ratio: (f64, f64),
+    rng: &mut SampleRng,
+) -> CropBox {
     let area = (h as f64) * (w as f64);
     let (log_lo, log_hi) = ((ratio.0 as f32).ln() as f64, (ratio.1 as f32).ln() as f64);
     for _ in 0..10 {
@@ -92,7 +115,12 @@ pub fn random_resized_crop_box(h: u32, w: u32, scale: (f64, f64), ratio: (f64, f
         if 0 < cw && cw <= w as i64 && 0 < ch && ch <= h as i64 {
             let top = rng::below(rng, (h as i64 - ch + 1) as usize) as u32;
             let left = rng::below(rng, (w as i64 - cw + 1) as usize) as u32;
-            return CropBox { top, left, height: ch as u32, width: cw as u32 };
+            return CropBox {
+                top,
+                left,
+                height: ch as u32,
+                width: cw as u32,
+            };
         }
     }
     let in_ratio = w as f64 / h as f64;
@@ -104,8 +132,16 @@ pub fn random_resized_crop_box(h: u32, w: u32, scale: (f64, f64), ratio: (f64, f
     } else {
         (w as i64, h as i64)
     };
-    let (cw, ch) = (cw.clamp(1, w.max(1) as i64) as u32, ch.clamp(1, h.max(1) as i64) as u32);
-    CropBox { top: (h - ch) / 2, left: (w - cw) / 2, height: ch, width: cw }
+    let (cw, ch) = (
+        cw.clamp(1, w.max(1) as i64) as u32,
+        ch.clamp(1, h.max(1) as i64) as u32,
+    );
+    CropBox {
+        top: (h - ch) / 2,
+        left: (w - cw) / 2,
+        height: ch,
+        width: cw,
+    }
 }
 
 #[cfg(test)]
@@ -118,7 +154,10 @@ mod tests {
 
     #[test]
     fn python_rounding() {
-        assert_eq!([0.5, 1.5, 2.5, -0.5, 2.4, 2.6].map(round_half_even), [0, 2, 2, 0, 2, 3]);
+        assert_eq!(
+            [0.5, 1.5, 2.5, -0.5, 2.4, 2.6].map(round_half_even),
+            [0, 2, 2, 0, 2, 3]
+        );
     }
 
     #[test]
@@ -130,7 +169,11 @@ mod tests {
         let p = center_crop(&img, 6, 5);
         assert_eq!(p.dimensions(), (5, 6));
         assert_eq!(p.get_pixel(0, 0).0, [0, 0, 0], "padded row");
-        assert_eq!(p.get_pixel(0, 1).0, [0, 0, 0], "first image row is original row 0");
+        assert_eq!(
+            p.get_pixel(0, 1).0,
+            [0, 0, 0],
+            "first image row is original row 0"
+        );
         assert_eq!(p.get_pixel(3, 2).0, [3, 1, 4]);
     }
 
@@ -147,10 +190,20 @@ mod tests {
         let mut rng = rng::seeded(3);
         for _ in 0..1000 {
             let b = random_resized_crop_box(375, 500, (0.08, 1.0), (0.75, 4.0 / 3.0), &mut rng);
-            assert!(b.top + b.height <= 375 && b.left + b.width <= 500 && b.height > 0 && b.width > 0);
+            assert!(
+                b.top + b.height <= 375 && b.left + b.width <= 500 && b.height > 0 && b.width > 0
+            );
         }
         // A 1x100 strip can never fit the ratio range: central fallback with width = h * 4/3.
         let b = random_resized_crop_box(3, 300, (0.9, 1.0), (0.75, 4.0 / 3.0), &mut rng);
-        assert_eq!(b, CropBox { top: 0, left: 148, height: 3, width: 4 });
+        assert_eq!(
+            b,
+            CropBox {
+                top: 0,
+                left: 148,
+                height: 3,
+                width: 4
+            }
+        );
     }
 }

@@ -20,7 +20,10 @@ impl<F: Fn(Image, &mut SampleRng) -> Image + Send + Sync> FnOp<F> {
     where
         F: 'static,
     {
-        Box::new(FnOp { name: name.into(), f })
+        Box::new(FnOp {
+            name: name.into(),
+            f,
+        })
     }
 }
 
@@ -71,8 +74,16 @@ impl ColorJitter {
 }
 
 /// `ColorJitter._check_input`.
-fn jitter_range(p: &mut Params, key: &'static str, center: f64, bound: (f64, f64), clip: bool) -> Result<Option<(f64, f64)>> {
-    let Some(v) = p.f64_list(key)? else { return Ok(None) };
+fn jitter_range(
+    p: &mut Params,
+    key: &'static str,
+    center: f64,
+    bound: (f64, f64),
+    clip: bool,
+) -> Result<Option<(f64, f64)>> {
+    let Some(v) = p.f64_list(key)? else {
+        return Ok(None);
+    };
     let (lo, hi) = match v[..] {
         [x] if x < 0.0 => return Err(p.bad(key, format!("must be non-negative, got {x}"))),
         [x] => {
@@ -83,7 +94,13 @@ fn jitter_range(p: &mut Params, key: &'static str, center: f64, bound: (f64, f64
         _ => return Err(p.bad(key, "expected a number or [min, max]")),
     };
     if !(bound.0 <= lo && lo <= hi && hi <= bound.1) {
-        return Err(p.bad(key, format!("range [{lo}, {hi}] must be ordered and within [{}, {}]", bound.0, bound.1)));
+        return Err(p.bad(
+            key,
+            format!(
+                "range [{lo}, {hi}] must be ordered and within [{}, {}]",
+                bound.0, bound.1
+            ),
+        ));
     }
     Ok((!(lo == center && hi == center)).then_some((lo, hi)))
 }
@@ -92,7 +109,12 @@ impl Augmentation for ColorJitter {
     fn apply(&self, mut image: Image, rng: &mut SampleRng) -> Image {
         let order = rng::permutation(rng, 4);
         let mut draw = |r: Option<(f64, f64)>| r.map(|(lo, hi)| rng::uniform(rng, lo, hi));
-        let factors = [draw(self.brightness), draw(self.contrast), draw(self.saturation), draw(self.hue)];
+        let factors = [
+            draw(self.brightness),
+            draw(self.contrast),
+            draw(self.saturation),
+            draw(self.hue),
+        ];
         for i in order {
             let Some(f) = factors[i] else { continue };
             image = match i {
@@ -118,7 +140,12 @@ pub struct RandomResizedCrop {
 impl RandomResizedCrop {
     /// torchvision's defaults: scale (0.08, 1), ratio (3/4, 4/3).
     pub fn new(size: u32) -> Self {
-        RandomResizedCrop { height: size, width: size, scale: (0.08, 1.0), ratio: (3.0 / 4.0, 4.0 / 3.0) }
+        RandomResizedCrop {
+            height: size,
+            width: size,
+            scale: (0.08, 1.0),
+            ratio: (3.0 / 4.0, 4.0 / 3.0),
+        }
     }
 
     pub(crate) fn from_params(p: &mut Params) -> Result<Self> {
@@ -133,15 +160,31 @@ impl RandomResizedCrop {
         }
         p.choice("interpolation", "bilinear", &["bilinear"])?;
         if !p.bool("antialias", true)? {
-            return Err(p.bad("antialias", "only antialiased bilinear resizing is implemented"));
+            return Err(p.bad(
+                "antialias",
+                "only antialiased bilinear resizing is implemented",
+            ));
         }
-        Ok(RandomResizedCrop { height, width, scale, ratio })
+        Ok(RandomResizedCrop {
+            height,
+            width,
+            scale,
+            ratio,
+        })
     }
 }
 
 impl Augmentation for RandomResizedCrop {
     fn apply(&self, image: Image, rng: &mut SampleRng) -> Image {
         let b = random_resized_crop_box(image.height(), image.width(), self.scale, self.ratio, rng);
-        resized_crop(&image, b.top as i64, b.left as i64, b.height, b.width, self.height, self.width)
+        resized_crop(
+            &image,
+            b.top as i64,
+            b.left as i64,
+            b.height,
+            b.width,
+            self.height,
+            self.width,
+        )
     }
 }

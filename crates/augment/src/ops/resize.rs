@@ -55,9 +55,21 @@ fn compute_taps(in_size: usize, in_offset: usize, out_size: usize) -> Taps {
     let unit = (1u64 << precision) as f64;
     let weights = float_w
         .iter()
-        .map(|&w| if w < 0.0 { (-0.5 + w * unit) as i32 } else { (0.5 + w * unit) as i32 })
+        .map(|&w| {
+            if w < 0.0 {
+                (-0.5 + w * unit) as i32
+            } else {
+                (0.5 + w * unit) as i32
+            }
+        })
         .collect();
-    Taps { start, len, weights, ksize, precision }
+    Taps {
+        start,
+        len,
+        weights,
+        ksize,
+        precision,
+    }
 }
 
 #[inline]
@@ -68,7 +80,15 @@ fn finish(acc: i32, precision: u32) -> u8 {
 /// Resizes the region (`top`, `left`, `height`, `width`) of `src` to `out_h`×`out_w`: torch's
 /// `resized_crop` (crop, then antialiased bilinear resize) without materializing the crop.
 /// The region must lie inside the image.
-pub fn resize_region(src: &Image, top: u32, left: u32, height: u32, width: u32, out_h: u32, out_w: u32) -> Image {
+pub fn resize_region(
+    src: &Image,
+    top: u32,
+    left: u32,
+    height: u32,
+    width: u32,
+    out_h: u32,
+    out_w: u32,
+) -> Image {
     let (top, left, height, width) = (top as usize, left as usize, height as usize, width as usize);
     let (out_h, out_w) = (out_h as usize, out_w as usize);
     let stride = 3 * src.width() as usize;
@@ -80,30 +100,113 @@ pub fn resize_region(src: &Image, top: u32, left: u32, height: u32, width: u32, 
     // Horizontal pass over the rows the vertical pass will read.
     let vertical = (height != out_h).then(|| compute_taps(height, top, out_h));
     let (row_lo, row_hi) = match &vertical {
-        Some(t) => (t.start[0], (0..out_h).map(|o| t.start[o] + t.len[o]).max().unwrap_or(top)),
+        Some(t) => (
+            t.start[0],
+            (0..out_h)
+                .map(|o| t.start[o] + t.len[o])
+                .max()
+                .unwrap_or(top),
+        ),
         None => (top, top + height),
     };
     let rows = row_hi - row_lo;
     let mut mid = vec![0u8; rows * out_w * 3];
     if width != out_w {
-        horizontal_pass(raw, stride, row_lo, rows, &compute_taps(width, left, out_w), out_w, &mut mid);
+        horizontal_pass(
+            raw,
+            stride,
+            row_lo,
+            rows,
+            &compute_taps(width, left, out_w),
+            out_w,
+            &mut mid,
+            left,
+            width,
+        );
     } else {
         for r in 0..rows {
-            let row = &raw[(row_lo + r) * stride + 3 * left..(row_lo + r) * stride + 3 * (left + width)];
+            let row =
+                &raw[(row_lo + r) * stride + 3 * left..(row_lo + r) * stride + 3 * (left + width)];
             mid[r * out_w * 3..(r + 1) * out_w * 3].copy_from_slice(row);
         }
     }
 
     let Some(t) = vertical else {
-        return Image::from_raw(out_w as u32, out_h as u32, mid).expect("buffer sized to the image");
+        return Image::from_raw(out_w as u32, out_h as u32, mid)
+            .expect("buffer sized to the image");
     };
     let mut out = vec![0u8; out_h * out_w * 3];
     vertical_pass(&mid, row_lo, &t, out_w * 3, &mut out);
     Image::from_raw(out_w as u32, out_h as u32, out).expect("buffer sized to the image")
 }
 
+/// Taps with a fixed count `K` per output: windows that would run past the row end are moved
+/// left and their weights right (zeros in front), so the inner loop has a constant trip count.
+struct FixedTaps<const K: usize> {
+    start: Vec<usize>,
+    weights: Vec<[i32; K]>,
+}
+
+impl<const K: usize> FixedTaps<K> {
+    /// `None` when the row is shorter than `K` pixels.
+    fn new(t: &Taps, row_len: usize, offset: usize) -> Option<Self> {
+        if t.ksize != K || row_len < K {
+            return None;
+        }
+        let mut start = Vec::with_capacity(t.start.len());
+        let mut weights = Vec::with_capacity(t.start.len());
+        for o in 0..t.start.len() {
+            let s = t.start[o].min(offset + row_len - K);
+            let shift = t.start[o] - s;
+            let mut w = [0i32; K];
+            w[shift..shift + t.len[o]].copy_from_slice(&t.weights[o * K..o * K + t.len[o]]);
+            start.push(s);
+            weights.push(w);
+        }
+        Some(FixedTaps { start, weights })
+    }
+}
+
+#[inline(always)]
+fn horizontal_fixed<const K: usize>(
+    raw: &[u8],
+    stride: usize,
+    row_lo: usize,
+    rows: usize,
+    t: &FixedTaps<K>,
+    precision: u32,
+    out_w: usize,
+    mid: &mut [u8],
+) {
+    let half = 1i32 << (precision - 1);
+    for r in 0..rows {
+        let row = &raw[(row_lo + r) * stride..(row_lo + r + 1) * stride];
+        let out = &mut mid[r * out_w * 3..(r + 1) * out_w * 3];
+        for ((dst, &s), w) in out.chunks_exact_mut(3).zip(&t.start).zip(&t.weights) {
+            let px = &row[3 * s..3 * s + 3 * K];
+            let (mut a0, mut a1, mut a2) = (half, half, half);
+            for k in 0..K {
+                a0 += w[k] * px[3 * k] as i32;
+                a1 += w[k] * px[3 * k + 1] as i32;
+                a2 += w[k] * px[3 * k + 2] as i32;
+            }
+            dst[0] = finish(a0, precision);
+            dst[1] = finish(a1, precision);
+            dst[2] = finish(a2, precision);
+        }
+    }
+}
+
 crate::simd::dispatch! {
-    fn horizontal_pass(raw: &[u8], stride: usize, row_lo: usize, rows: usize, t: &Taps, out_w: usize, mid: &mut [u8]) {
+    fn horizontal_pass(raw: &[u8], stride: usize, row_lo: usize, rows: usize, t: &Taps, out_w: usize, mid: &mut [u8], left: usize, width: usize) {
+        macro_rules! fixed {
+            ($($k:literal),*) => {$(
+                if let Some(f) = FixedTaps::<$k>::new(t, width, left) {
+                    return horizontal_fixed(raw, stride, row_lo, rows, &f, t.precision, out_w, mid);
+                }
+            )*};
+        }
+        fixed!(3, 5, 7, 9);
         let half = 1i32 << (t.precision - 1);
         for r in 0..rows {
             let row = &raw[(row_lo + r) * stride..(row_lo + r + 1) * stride];
@@ -157,14 +260,21 @@ pub fn resize(img: &Image, out_h: u32, out_w: u32) -> Image {
 /// longer one `int(edge * long / short)`; `max_size` caps the longer side.
 pub fn resized_shape(h: u32, w: u32, edge: u32, max_size: Option<u32>) -> (u32, u32) {
     let (short, long) = if w <= h { (w, h) } else { (h, w) };
-    let (mut new_short, mut new_long) = (edge, (edge as u64 * long as u64 / short.max(1) as u64) as u32);
+    let (mut new_short, mut new_long) = (
+        edge,
+        (edge as u64 * long as u64 / short.max(1) as u64) as u32,
+    );
     if let Some(m) = max_size {
         if new_long > m {
             new_short = (m as u64 * new_short as u64 / new_long as u64) as u32;
             new_long = m;
         }
     }
-    if w <= h { (new_long, new_short) } else { (new_short, new_long) }
+    if w <= h {
+        (new_long, new_short)
+    } else {
+        (new_short, new_long)
+    }
 }
 
 #[cfg(test)]
@@ -184,7 +294,12 @@ mod tests {
     #[test]
     fn halving_averages_pixel_pairs() {
         // Downsampling 4 -> 2 with the widened triangle: taps (1/8, 3/8, 3/8, 1/8) clipped at edges.
-        let img = Image::from_raw(4, 1, [0u8, 0, 0, 80, 80, 80, 160, 160, 160, 240, 240, 240].to_vec()).unwrap();
+        let img = Image::from_raw(
+            4,
+            1,
+            [0u8, 0, 0, 80, 80, 80, 160, 160, 160, 240, 240, 240].to_vec(),
+        )
+        .unwrap();
         let out = resize(&img, 1, 2);
         // Left output: weights over x=0,1,2 = (3,3,1)/7 -> (0*3 + 80*3 + 160)/7 = 57.1.
         assert_eq!(out.as_raw()[0], 57);

@@ -65,26 +65,44 @@ fn list() -> Result<()> {
     for doc in Registry::default().docs() {
         println!("{}  —  {}", doc.name, doc.summary);
         for p in &doc.params {
-            let help = if p.help.is_empty() { String::new() } else { format!("  ({})", p.help) };
+            let help = if p.help.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", p.help)
+            };
             println!("    {} = {}{}", p.key, p.default, help);
         }
     }
-    println!("\nAny op also takes `p` (apply with that probability). Normalization is the tensor stage:");
-    println!("normalize {{ mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225] }}; batch ops: mix_up, cut_mix {{ alpha }}.");
+    println!(
+        "\nAny op also takes `p` (apply with that probability). Normalization is the tensor stage:"
+    );
+    println!(
+        "normalize {{ mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225] }}; batch ops: mix_up, cut_mix {{ alpha }}."
+    );
     Ok(())
 }
 
 fn read_image(path: &Path) -> Result<Image> {
     Ok(image::open(path)
-        .with_context(|| format!("cannot read image {} (PNG or JPEG expected)", path.display()))?
+        .with_context(|| {
+            format!(
+                "cannot read image {} (PNG or JPEG expected)",
+                path.display()
+            )
+        })?
         .into_rgb8())
 }
 
 fn write_image(path: &Path, img: &Image) -> Result<()> {
-    let format = image::ImageFormat::from_path(path)
-        .with_context(|| format!("{}: unknown image extension; use .png or .jpg", path.display()))?;
+    let format = image::ImageFormat::from_path(path).with_context(|| {
+        format!(
+            "{}: unknown image extension; use .png or .jpg",
+            path.display()
+        )
+    })?;
     let mut bytes = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut bytes, format).with_context(|| format!("cannot encode {}", path.display()))?;
+    img.write_to(&mut bytes, format)
+        .with_context(|| format!("cannot encode {}", path.display()))?;
     spillover_factors::atomic::write_bytes_atomic(path, bytes.get_ref())
         .with_context(|| format!("cannot write {}", path.display()))
 }
@@ -92,12 +110,19 @@ fn write_image(path: &Path, img: &Image) -> Result<()> {
 fn apply(args: ApplyArgs) -> Result<()> {
     let doc: toml::Table = toml::from_str(&format!("op = {}", args.op))
         .with_context(|| format!("--op must be an inline TOML table like '{{ name = \"adjust_hue\", hue_factor = 0.05 }}', got {}", args.op))?;
-    let Some(table) = doc.get("op").and_then(|v| v.as_table()) else { bail!("--op must be an inline TOML table") };
+    let Some(table) = doc.get("op").and_then(|v| v.as_table()) else {
+        bail!("--op must be an inline TOML table")
+    };
     let op = Registry::default().build(table).context("--op")?;
     let img = read_image(&args.input)?;
     let out = op.apply(img, &mut rng::seeded(args.seed));
     write_image(&args.output, &out)?;
-    println!("wrote {} ({}x{})", args.output.display(), out.width(), out.height());
+    println!(
+        "wrote {} ({}x{})",
+        args.output.display(),
+        out.width(),
+        out.height()
+    );
     Ok(())
 }
 
@@ -105,20 +130,40 @@ fn preview(args: PreviewArgs) -> Result<()> {
     if args.n == 0 {
         bail!("--n must be at least 1");
     }
-    let src = std::fs::read_to_string(&args.config).with_context(|| format!("cannot read {}", args.config.display()))?;
-    let pipeline = Pipeline::from_toml_str(&src).with_context(|| format!("in {}", args.config.display()))?;
+    let src = std::fs::read_to_string(&args.config)
+        .with_context(|| format!("cannot read {}", args.config.display()))?;
+    let pipeline =
+        Pipeline::from_toml_str(&src).with_context(|| format!("in {}", args.config.display()))?;
     let img = read_image(&args.image)?;
-    let draws: Vec<Image> = (0..args.n as u64).map(|i| pipeline.apply_sample(img.clone(), args.seed, 0, i)).collect();
-    let (tw, th) = draws.iter().fold((1, 1), |(w, h), d| (w.max(d.width()), h.max(d.height())));
+    let draws: Vec<Image> = (0..args.n as u64)
+        .map(|i| pipeline.apply_sample(img.clone(), args.seed, 0, i))
+        .collect();
+    let (tw, th) = draws
+        .iter()
+        .fold((1, 1), |(w, h), d| (w.max(d.width()), h.max(d.height())));
     let cols = (args.n as f64).sqrt().ceil() as u32;
     let rows = args.n.div_ceil(cols);
     let gap = 4;
-    let mut grid = Image::from_pixel(cols * (tw + gap) + gap, rows * (th + gap) + gap, image::Rgb([255, 255, 255]));
+    let mut grid = Image::from_pixel(
+        cols * (tw + gap) + gap,
+        rows * (th + gap) + gap,
+        image::Rgb([255, 255, 255]),
+    );
     for (i, d) in draws.iter().enumerate() {
         let (c, r) = (i as u32 % cols, i as u32 / cols);
-        image::imageops::replace(&mut grid, d, (gap + c * (tw + gap)) as i64, (gap + r * (th + gap)) as i64);
+        image::imageops::replace(
+            &mut grid,
+            d,
+            (gap + c * (tw + gap)) as i64,
+            (gap + r * (th + gap)) as i64,
+        );
     }
     write_image(&args.out, &grid)?;
-    println!("wrote {} ({} draws of {}, {cols}x{rows} grid)", args.out.display(), args.n, args.config.display());
+    println!(
+        "wrote {} ({} draws of {}, {cols}x{rows} grid)",
+        args.out.display(),
+        args.n,
+        args.config.display()
+    );
     Ok(())
 }

@@ -27,16 +27,14 @@ fn for_each_factor(mut bits: u16, mut f: impl FnMut(usize)) {
 }
 
 impl Counts {
-    #[inline]
-    fn add_total(&mut self, factors: u16) {
-        self.total += 1;
-        for_each_factor(factors, |f| self.factor_total[f] += 1);
+    fn add_total(&mut self, factors: u16, n: u64) {
+        self.total += n;
+        for_each_factor(factors, |f| self.factor_total[f] += n);
     }
 
-    #[inline]
-    fn add_correct(&mut self, factors: u16) {
-        self.correct += 1;
-        for_each_factor(factors, |f| self.factor_correct[f] += 1);
+    fn add_correct(&mut self, factors: u16, n: u64) {
+        self.correct += n;
+        for_each_factor(factors, |f| self.factor_correct[f] += n);
     }
 }
 
@@ -217,62 +215,80 @@ impl EvalSet {
         } else {
             &ErrorType::ALL[..2]
         };
-        // Totals and probability sums do not depend on the error type: accumulate them once in
-        // `shared`, then copy; the per-type loop only counts correct predictions.
-        let mut shared = ErrorTypeScores {
-            by_metaclass: vec![Counts::default(); N_META],
-            calibration_by_factor: vec![CalibrationBins::default(); NUM_FACTORS],
-            ..Default::default()
-        };
-        for &t in types {
-            let s = &mut scores.by_type[t.index()];
-            s.by_metaclass = vec![Counts::default(); N_META];
-            s.class_correct = vec![0; nc];
-            s.calibration_by_factor = vec![CalibrationBins::default(); NUM_FACTORS];
-        }
+        // Integer counts go into histograms over (metaclass, factor set) groups, over classes and
+        // over (factor set, bin); they are expanded into per-factor counts at the end. Probability
+        // sums are floats whose order matters for bit-identity, so they are accumulated per bin in
+        // image order as `np.bincount` does. Totals do not depend on the error type.
+        let n_types = types.len();
+        let n_sets = self.factor_sets.len();
+        let mut group_total = vec![0u64; self.groups.len()];
+        let mut group_correct = vec![vec![0u64; self.groups.len()]; n_types];
+        let mut set_bin_correct = vec![vec![0u64; n_sets * N_BINS]; n_types];
+        let mut class_correct = vec![vec![0u32; nc]; n_types];
+        let mut calibration_all = CalibrationBins::default();
+        let mut calibration_by_factor = vec![CalibrationBins::default(); NUM_FACTORS];
         for i in 0..self.len() {
             let pred = class[i];
             if pred == ABSENT {
                 continue;
             }
             let label = self.class[i] as usize;
-            let factors = self.factors[i].0;
             let p = prob[i];
             let bin = bin_of(p);
-            let meta = self.metaclass[i] as usize;
+            let g = self.group[i] as usize;
+            let set_bin = self.factor_set[i] as usize * N_BINS + bin;
             scores.used += 1;
             scores.class_total[label] += 1;
-            if keep_outcomes {
-                scores.used_factors.push(self.factors[i]);
-            }
-            shared.all.add_total(factors);
-            shared.by_metaclass[meta].add_total(factors);
-            shared.calibration_all.add_total(bin, p);
-            for_each_factor(factors, |f| {
-                shared.calibration_by_factor[f].add_total(bin, p)
+            group_total[g] += 1;
+            calibration_all.add_total(bin, p);
+            for_each_factor(self.factors[i].0, |f| {
+                calibration_by_factor[f].add_total(bin, p)
             });
-            let correct_by_type = [
+            let correct = [
                 pred as usize == label,
                 self.class_metaclass[pred as usize] == self.metaclass[i],
-                types.len() == 3 && self.real_labels(i).contains(&pred),
+                n_types == 3 && self.real_labels(i).contains(&pred),
             ];
-            for &t in types {
-                let correct = correct_by_type[t.index()];
-                let s = &mut scores.by_type[t.index()];
-                if correct {
-                    s.all.add_correct(factors);
-                    s.by_metaclass[meta].add_correct(factors);
-                    s.class_correct[label] += 1;
-                    s.calibration_all.correct[bin] += 1;
-                    for_each_factor(factors, |f| s.calibration_by_factor[f].correct[bin] += 1);
-                }
-                if keep_outcomes {
-                    s.outcomes.push(correct);
+            for t in 0..n_types {
+                let c = correct[t];
+                group_correct[t][g] += u64::from(c);
+                set_bin_correct[t][set_bin] += u64::from(c);
+                class_correct[t][label] += u32::from(c);
+            }
+            if keep_outcomes {
+                scores.used_factors.push(self.factors[i]);
+                for t in 0..n_types {
+                    scores.by_type[t].outcomes.push(correct[t]);
                 }
             }
         }
-        for &t in types {
-            scores.by_type[t.index()].take_totals_from(&shared);
+        let mut totals = ErrorTypeScores {
+            by_metaclass: vec![Counts::default(); N_META],
+            calibration_all,
+            calibration_by_factor,
+            ..Default::default()
+        };
+        for (&(meta, factors), &n) in self.groups.iter().zip(&group_total) {
+            totals.all.add_total(factors.0, n);
+            totals.by_metaclass[meta as usize].add_total(factors.0, n);
+        }
+        for t in 0..n_types {
+            let s = &mut scores.by_type[t];
+            s.by_metaclass = vec![Counts::default(); N_META];
+            s.calibration_by_factor = vec![CalibrationBins::default(); NUM_FACTORS];
+            s.class_correct = std::mem::take(&mut class_correct[t]);
+            for (&(meta, factors), &n) in self.groups.iter().zip(&group_correct[t]) {
+                s.all.add_correct(factors.0, n);
+                s.by_metaclass[meta as usize].add_correct(factors.0, n);
+            }
+            for (set, factors) in self.factor_sets.iter().enumerate() {
+                for bin in 0..N_BINS {
+                    let n = set_bin_correct[t][set * N_BINS + bin];
+                    s.calibration_all.correct[bin] += n;
+                    for_each_factor(factors.0, |f| s.calibration_by_factor[f].correct[bin] += n);
+                }
+            }
+            s.take_totals_from(&totals);
         }
         scores
     }

@@ -53,6 +53,12 @@ pub struct EvalSet {
     pub num_classes: u32,
     pub index: NameIndex,
     description: String,
+    /// Per image: id of its (metaclass, factor set) pair in `groups`, and of its factor set in
+    /// `factor_sets`; scoring counts per id and expands at the end (far fewer updates per image).
+    pub(crate) group: Vec<u32>,
+    pub(crate) groups: Vec<(u8, FactorSet)>,
+    pub(crate) factor_set: Vec<u32>,
+    pub(crate) factor_sets: Vec<FactorSet>,
 }
 
 impl EvalSet {
@@ -109,6 +115,10 @@ impl EvalSet {
             real: None,
             num_classes,
             index: NameIndex::new(&[], []),
+            group: Vec::new(),
+            groups: Vec::new(),
+            factor_set: Vec::new(),
+            factor_sets: Vec::new(),
             description: format!("{} annotations in {}", options.which, dir.root().display()),
         };
         let mut seen = rustc_hash::FxHashSet::default();
@@ -148,10 +158,30 @@ impl EvalSet {
             .map(|(n, _)| n.as_str())
             .chain(prototypes.iter().map(String::as_str));
         set.index = NameIndex::new(&set.names, others);
+        set.index_groups();
         if options.partition == Partition::Val && dir.path(files::REAL_LABELS).is_file() {
             set.real = Some(load_real(dir, &set.names, &val_labels)?);
         }
         Ok(set)
+    }
+
+    fn index_groups(&mut self) {
+        let mut groups: FxHashMap<(u8, u16), u32> = FxHashMap::default();
+        let mut sets: FxHashMap<u16, u32> = FxHashMap::default();
+        for (&meta, &factors) in self.metaclass.iter().zip(&self.factors) {
+            let next = groups.len() as u32;
+            let g = *groups.entry((meta, factors.0)).or_insert_with(|| {
+                self.groups.push((meta, factors));
+                next
+            });
+            self.group.push(g);
+            let next = sets.len() as u32;
+            let f = *sets.entry(factors.0).or_insert_with(|| {
+                self.factor_sets.push(factors);
+                next
+            });
+            self.factor_set.push(f);
+        }
     }
 
     pub fn len(&self) -> usize {

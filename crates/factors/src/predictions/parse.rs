@@ -37,28 +37,37 @@ pub fn read_predictions_file(
     path: &Path,
     ctx: &ParseContext<'_>,
 ) -> Result<AlignedPredictions, PredictionError> {
-    let raw = std::fs::read(path).map_err(|source| PredictionError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(raw.len() * 4);
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| PredictionError::Gzip {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
-        out
-    } else if path.to_string_lossy().ends_with(".gz") {
-        return Err(PredictionError::Gzip {
+    thread_local! {
+        // Reused per thread: scoring hundreds of files then touches no fresh pages.
+        static BUFFERS: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+    }
+    BUFFERS.with_borrow_mut(|(raw, plain)| {
+        let io = |source| PredictionError::Io {
             path: path.to_path_buf(),
-            message: "the name ends in .gz but the content is not gzip".into(),
-        });
-    } else {
-        raw
-    };
-    parse_predictions(path, &bytes, ctx)
+            source,
+        };
+        raw.clear();
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_to_end(raw))
+            .map_err(io)?;
+        if raw.starts_with(&[0x1f, 0x8b]) {
+            plain.clear();
+            flate2::read::MultiGzDecoder::new(&raw[..])
+                .read_to_end(plain)
+                .map_err(|e| PredictionError::Gzip {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?;
+            parse_predictions(path, plain, ctx)
+        } else if path.to_string_lossy().ends_with(".gz") {
+            Err(PredictionError::Gzip {
+                path: path.to_path_buf(),
+                message: "the name ends in .gz but the content is not gzip".into(),
+            })
+        } else {
+            parse_predictions(path, raw, ctx)
+        }
+    })
 }
 
 struct Columns {
@@ -135,8 +144,8 @@ struct Accumulator<'a> {
     path: &'a Path,
     ctx: &'a ParseContext<'a>,
     out: AlignedPredictions,
-    /// First line (1-based) on which each known id was seen; 0 = not seen.
-    seen: Vec<u32>,
+    /// Bit set of the known ids seen so far (small enough to stay in cache).
+    seen: Vec<u64>,
 }
 
 impl Accumulator<'_> {
@@ -223,15 +232,17 @@ impl Accumulator<'_> {
         let id = match slot {
             Slot::Scored(i) | Slot::Known(i) => i as usize,
         };
-        if self.seen[id] != 0 {
+        let (word, bit) = (id / 64, 1u64 << (id % 64));
+        if self.seen[word] & bit != 0 {
+            // The first line is looked up by `parse_predictions` (rare path).
             return Err(PredictionError::Duplicate {
                 path: self.path.to_path_buf(),
                 line,
-                first_line: self.seen[id] as usize,
+                first_line: 0,
                 name: String::from_utf8_lossy(name).into_owned(),
             });
         }
-        self.seen[id] = line as u32;
+        self.seen[word] |= bit;
         self.out.rows += 1;
         if let Slot::Scored(i) = slot {
             self.out.class[i as usize] = class;
@@ -444,14 +455,45 @@ pub fn parse_predictions(
             present: 0,
             rows: 0,
         },
-        seen: vec![0; ctx.index.n_known()],
+        seen: vec![0; ctx.index.n_known().div_ceil(64)],
     };
-    if memchr::memchr(b'"', bytes).is_some() {
-        parse_quoted(path, bytes, &mut acc)?;
+    let parsed = if memchr::memchr(b'"', bytes).is_some() {
+        parse_quoted(path, bytes, &mut acc)
     } else {
-        parse_plain(path, bytes, &mut acc)?;
+        parse_plain(path, bytes, &mut acc)
+    };
+    match parsed {
+        Err(PredictionError::Duplicate {
+            path,
+            line,
+            first_line: 0,
+            name,
+        }) => {
+            let first_line = first_line_of(bytes, name.as_bytes()).unwrap_or(0);
+            Err(PredictionError::Duplicate {
+                path,
+                line,
+                first_line,
+                name,
+            })
+        }
+        other => other.map(|()| acc.out),
     }
-    Ok(acc.out)
+}
+
+/// The 1-based line on which `name` first starts a row (for the duplicate message).
+fn first_line_of(bytes: &[u8], name: &[u8]) -> Option<usize> {
+    let unquoted = |f: &[u8]| {
+        let f = trim(f);
+        f.strip_prefix(b"\"")
+            .and_then(|f| f.strip_suffix(b"\""))
+            .unwrap_or(f)
+            .to_vec()
+    };
+    let line = bytes
+        .split(|b| *b == b'\n')
+        .position(|line| line.split(|b| *b == b',').any(|f| unquoted(f) == name))?;
+    Some(line + 1)
 }
 
 /// The fast path: no quoting anywhere, split lines and fields with memchr.

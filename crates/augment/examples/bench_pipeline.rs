@@ -49,9 +49,55 @@ fn rate(n: usize, budget: Duration, parallel: bool, work: &(dyn Fn(usize) -> usi
     }
 }
 
+/// Microseconds of CPU per call of each pipeline stage on one decoded image (`--stages`).
+fn stages(bytes: &[u8], secs: f64) {
+    use spillover_augment::ops::{color, geometry, random::RandomResizedCrop};
+    let photo = decode(bytes);
+    let crop = geometry::resized_crop(&photo, 40, 50, 300, 400, 224, 224);
+    let rrc = RandomResizedCrop::new(224);
+    let jitter = spillover_augment::presets::paper_color_jitter(1.0).expect("valid strength");
+    let norm = Normalize::default();
+    let budget = Duration::from_secs_f64(secs / 4.0);
+    let time = |name: &str, f: &(dyn Fn(usize) -> usize + Sync)| {
+        println!("{name:>28}: {:8.1} us", 1e6 / rate(1, budget, false, f))
+    };
+    time("decode", &|_| decode(bytes).len());
+    time("random_resized_crop", &|i| {
+        rrc.apply(photo.clone(), &mut rng::sample_rng(0, 0, i as u64))
+            .len()
+    });
+    time("paper_color_jitter(1.0)", &|i| {
+        jitter
+            .apply(crop.clone(), &mut rng::sample_rng(0, 0, i as u64))
+            .len()
+    });
+    time("adjust_brightness", &|_| {
+        color::adjust_brightness(crop.clone(), 1.2).len()
+    });
+    time("adjust_contrast", &|_| {
+        color::adjust_contrast(crop.clone(), 1.2).len()
+    });
+    time("adjust_saturation", &|_| {
+        color::adjust_saturation(crop.clone(), 1.2).len()
+    });
+    time("adjust_hue", &|_| {
+        color::adjust_hue(crop.clone(), 0.05).len()
+    });
+    time("rgb_to_grayscale", &|_| {
+        color::rgb_to_grayscale(crop.clone()).len()
+    });
+    time("horizontal_flip", &|_| {
+        geometry::horizontal_flip(crop.clone()).len()
+    });
+    time("normalize", &|_| norm.to_chw(&crop).len());
+    time("clone (in every line above)", &|_| crop.clone().len());
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
-    let dir = args.next().expect("usage: bench_pipeline DIR [SECONDS]");
+    let dir = args
+        .next()
+        .expect("usage: bench_pipeline DIR [SECONDS] [--stages]");
     let secs: f64 = args
         .next()
         .map(|s| s.parse().expect("SECONDS is a number"))
@@ -64,6 +110,9 @@ fn main() {
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no .jpg files in {dir}");
+    if args.next().is_some_and(|a| a == "--stages") {
+        return stages(&files[0], secs);
+    }
     let pipeline = Pipeline::from_toml_str(TRAIN).expect("valid pipeline");
     let norm = Normalize::default();
     let budget = Duration::from_secs_f64(secs);

@@ -29,17 +29,6 @@ pub(crate) fn to_u8(x: f32) -> u8 {
     x.clamp(0.0, 255.0) as u8
 }
 
-/// torch `_blend(image, other, ratio)` for one value: `fma(other, 1 - ratio, image * ratio)`.
-#[inline]
-fn blend(v: u8, other: f32, ratio: f32, one_minus: f32) -> f32 {
-    ((v as f32 * ratio) as f64 + other as f64 * one_minus as f64) as f32
-}
-
-fn blend_lut(other: f32, ratio: f64) -> [u8; 256] {
-    let (r, a) = (ratio as f32, (1.0 - ratio) as f32);
-    std::array::from_fn(|v| to_u8(blend(v as u8, other, r, a)))
-}
-
 /// Pixels processed together: the per-pixel kernels below are written over `[f32; LANES]`
 /// arrays so LLVM turns them into SIMD code (see `crate::simd`).
 const LANES: usize = 8;
@@ -50,7 +39,8 @@ macro_rules! for_each_lanes {
     ($data:expr, $px:ident => $body:block) => {{
         let data: &mut [u8] = $data;
         let mut chunks = data.chunks_exact_mut(3 * LANES);
-        for $px in &mut chunks {
+        for chunk in &mut chunks {
+            let $px: &mut [u8; 3 * LANES] = chunk.try_into().expect("exact chunk");
             $body
         }
         let rest = chunks.into_remainder();
@@ -58,7 +48,7 @@ macro_rules! for_each_lanes {
             let mut buf = [0u8; 3 * LANES];
             buf[..rest.len()].copy_from_slice(rest);
             {
-                let $px: &mut [u8] = &mut buf;
+                let $px: &mut [u8; 3 * LANES] = &mut buf;
                 $body
             }
             rest.copy_from_slice(&buf[..rest.len()]);
@@ -66,83 +56,113 @@ macro_rules! for_each_lanes {
     }};
 }
 
-/// `floor` of `_rgb_to_grayscale_image` on uint8 (`0.2989 r + 0.587 g + 0.114 b`), in exact
-/// integer arithmetic so it vectorizes. torch evaluates the sum in f32 and may land a hair
-/// below an exactly integral sum (a few of the 2^24 colours), flooring one lower; that changes
-/// a grey level by one at most, within the tolerance.
+/// `clamp(x, 0, 255).to(uint8)` for a group of values, written so that it vectorizes: Rust's
+/// saturating `f32 as u8` compiles to scalar code, a truncating conversion of a clamped
+/// value does not.
 #[inline(always)]
-fn gray_floor(r: u8, g: u8, b: u8) -> u32 {
-    (2989 * r as u32 + 5870 * g as u32 + 1140 * b as u32) / 10000
+fn store_u8(dst: &mut [u8; 3 * LANES], values: &[f32; 3 * LANES]) {
+    let mut ints = [0i32; 3 * LANES];
+    for (i, &v) in ints.iter_mut().zip(values) {
+        let clamped = min(max(v, 0.0), 255.0);
+        // SAFETY: `clamped` is in [0, 255] (a NaN fails the comparison in `max` and becomes 0),
+        // so it is finite and fits an i32.
+        *i = unsafe { clamped.to_int_unchecked::<i32>() };
+    }
+    let mut bytes = [0u8; 3 * LANES];
+    for (b, &i) in bytes.iter_mut().zip(&ints) {
+        *b = i as u8;
+    }
+    *dst = bytes;
+}
+
+/// `floor` of `_rgb_to_grayscale_image` on uint8 (`0.2989 r + 0.587 g + 0.114 b`), from the
+/// exact integer numerator `n`: `floor((n + 0.5) / 10^4)` in f32 is exact for every `n` here
+/// (n + 0.5 is representable and lies at least 5e-5 from a multiple of 10^4, more than the
+/// f32 error), and vectorizes. torch evaluates the sum in f32 and may land a hair below an
+/// exactly integral sum (a few of the 2^24 colours), flooring one lower; that changes a grey
+/// level by one at most, within the tolerance.
+#[inline(always)]
+fn gray_floor(r: u8, g: u8, b: u8) -> f32 {
+    let n = 2989 * r as u32 + 5870 * g as u32 + 1140 * b as u32;
+    ((n as f32 + 0.5) * 1e-4f32).floor()
 }
 
 crate::simd::dispatch! {
     fn sum_floor_gray(data: &[u8]) -> u64 {
-        let mut lanes = [0u32; LANES];
+        // f64 lanes hold integer sums exactly (< 2^53).
+        let mut lanes = [0f64; LANES];
         let mut chunks = data.chunks_exact(3 * LANES);
-        let mut total = 0u64;
-        for (n, chunk) in (&mut chunks).enumerate() {
+        for chunk in &mut chunks {
             for k in 0..LANES {
-                lanes[k] += gray_floor(chunk[3 * k], chunk[3 * k + 1], chunk[3 * k + 2]);
-            }
-            // Flush before a lane could overflow (255 per pixel).
-            if n % (1 << 20) == (1 << 20) - 1 {
-                total += lanes.iter().map(|&v| v as u64).sum::<u64>();
-                lanes = [0; LANES];
+                lanes[k] += gray_floor(chunk[3 * k], chunk[3 * k + 1], chunk[3 * k + 2]) as f64;
             }
         }
-        for px in chunks.remainder().chunks_exact(3) {
-            total += gray_floor(px[0], px[1], px[2]) as u64;
-        }
-        total + lanes.iter().map(|&v| v as u64).sum::<u64>()
+        let tail: f64 = chunks.remainder().chunks_exact(3).map(|px| gray_floor(px[0], px[1], px[2]) as f64).sum();
+        (lanes.iter().sum::<f64>() + tail) as u64
     }
 }
 
 crate::simd::dispatch! {
-    fn saturation_lanes(data: &mut [u8], ratio: f32, one_minus: f32) {
-        for_each_lanes!(data, px => {
-            let mut out = [0u8; 3 * LANES];
-            for k in 0..LANES {
-                let g = gray_floor(px[3 * k], px[3 * k + 1], px[3 * k + 2]) as f64 * one_minus as f64;
-                for c in 0..3 {
-                    out[3 * k + c] = to_u8(((px[3 * k + c] as f32 * ratio) as f64 + g) as f32);
+    /// torch `_blend(image, other, ratio)` on uint8: `fma(other, 1 - ratio, image * ratio)`,
+    /// clamped and truncated. `other` is a constant (0 for brightness, the mean grey for
+    /// contrast) or, when `None`, each pixel's floored grey (saturation).
+    fn blend_lanes(data: &mut [u8], ratio: f32, one_minus: f32, other: Option<f32>) {
+        match other {
+            Some(o) => for_each_lanes!(data, px => {
+                let mut out = [0f32; 3 * LANES];
+                for (d, &v) in out.iter_mut().zip(px.iter()) {
+                    *d = o.mul_add(one_minus, v as f32 * ratio);
                 }
-            }
-            px.copy_from_slice(&out);
-        });
+                store_u8(px, &out);
+            }),
+            None => for_each_lanes!(data, px => {
+                let mut out = [0f32; 3 * LANES];
+                for k in 0..LANES {
+                    let g = gray_floor(px[3 * k], px[3 * k + 1], px[3 * k + 2]);
+                    for c in 0..3 {
+                        out[3 * k + c] = g.mul_add(one_minus, px[3 * k + c] as f32 * ratio);
+                    }
+                }
+                store_u8(px, &out);
+            }),
+        }
     }
 }
 
 crate::simd::dispatch! {
     fn grayscale_lanes(data: &mut [u8]) {
         for_each_lanes!(data, px => {
+            let mut out = [0f32; 3 * LANES];
             for k in 0..LANES {
-                let l = gray_floor(px[3 * k], px[3 * k + 1], px[3 * k + 2]) as u8;
-                px[3 * k..3 * k + 3].fill(l);
+                out[3 * k..3 * k + 3].fill(gray_floor(px[3 * k], px[3 * k + 1], px[3 * k + 2]));
             }
+            store_u8(px, &out);
         });
     }
 }
 
 /// `adjust_brightness(brightness_factor)`: `clamp(x * f)`.
-pub fn adjust_brightness(img: Image, factor: f64) -> Image {
-    let f = factor as f32;
-    apply_luts(img, &same_lut(std::array::from_fn(|v| to_u8(v as f32 * f))))
+pub fn adjust_brightness(mut img: Image, factor: f64) -> Image {
+    // torch: clamp(x * f); the same as a blend with 0 (fma(0, a, x * f) == x * f).
+    blend_lanes(&mut img, factor as f32, 0.0, Some(0.0));
+    img
 }
 
 /// `adjust_contrast(contrast_factor)`: blend with the mean of the floored grayscale image.
-pub fn adjust_contrast(img: Image, factor: f64) -> Image {
+pub fn adjust_contrast(mut img: Image, factor: f64) -> Image {
     let n = (img.width() * img.height()) as u64;
     if n == 0 {
         return img;
     }
     let sum = sum_floor_gray(&img);
     let mean = (sum as f64 / n as f64) as f32;
-    apply_luts(img, &same_lut(blend_lut(mean, factor)))
+    blend_lanes(&mut img, factor as f32, (1.0 - factor) as f32, Some(mean));
+    img
 }
 
 /// `adjust_saturation(saturation_factor)`: blend each pixel with its floored grayscale value.
 pub fn adjust_saturation(mut img: Image, factor: f64) -> Image {
-    saturation_lanes(&mut img, factor as f32, (1.0 - factor) as f32);
+    blend_lanes(&mut img, factor as f32, (1.0 - factor) as f32, None);
     img
 }
 
@@ -298,7 +318,7 @@ crate::simd::dispatch! {
         const SIXTH: f32 = (1.0f64 / 6.0) as f32;
         const SCALE: f32 = 255.0 + 1.0 - 1e-3;
         for_each_lanes!(data, px => {
-            let mut out = [0u8; 3 * LANES];
+            let mut out = [0f32; 3 * LANES];
             for k in 0..LANES {
                 let (r, g, b) = (px[3 * k] as f32 * UNIT, px[3 * k + 1] as f32 * UNIT, px[3 * k + 2] as f32 * UNIT);
                 let maxc = max(max(r, g), b);
@@ -329,11 +349,11 @@ crate::simd::dispatch! {
                 let ro = if i == 0.0 || i == 5.0 { v } else if i == 1.0 { q } else if i == 4.0 { t } else { p };
                 let go = if i == 0.0 { t } else if i == 1.0 || i == 2.0 { v } else if i == 3.0 { q } else { p };
                 let bo = if i == 0.0 || i == 1.0 { p } else if i == 2.0 { t } else if i == 5.0 { q } else { v };
-                out[3 * k] = (ro * SCALE) as u8;
-                out[3 * k + 1] = (go * SCALE) as u8;
-                out[3 * k + 2] = (bo * SCALE) as u8;
+                out[3 * k] = ro * SCALE;
+                out[3 * k + 1] = go * SCALE;
+                out[3 * k + 2] = bo * SCALE;
             }
-            px.copy_from_slice(&out);
+            store_u8(px, &out);
         });
     }
 }

@@ -140,89 +140,41 @@ pub fn resize_region(
     Image::from_raw(out_w as u32, out_h as u32, out).expect("buffer sized to the image")
 }
 
-/// Taps with a fixed count `K` per output: windows that would run past the row end are moved
-/// left and their weights right (zeros in front), so the inner loop has a constant trip count.
-struct FixedTaps<const K: usize> {
-    start: Vec<usize>,
-    weights: Vec<[i32; K]>,
-}
-
-impl<const K: usize> FixedTaps<K> {
-    /// `None` when the row is shorter than `K` pixels.
-    fn new(t: &Taps, row_len: usize, offset: usize) -> Option<Self> {
-        if t.ksize != K || row_len < K {
-            return None;
-        }
-        let mut start = Vec::with_capacity(t.start.len());
-        let mut weights = Vec::with_capacity(t.start.len());
-        for o in 0..t.start.len() {
-            let s = t.start[o].min(offset + row_len - K);
-            let shift = t.start[o] - s;
-            let mut w = [0i32; K];
-            w[shift..shift + t.len[o]].copy_from_slice(&t.weights[o * K..o * K + t.len[o]]);
-            start.push(s);
-            weights.push(w);
-        }
-        Some(FixedTaps { start, weights })
-    }
-}
-
-#[inline(always)]
-fn horizontal_fixed<const K: usize>(
-    raw: &[u8],
-    stride: usize,
-    row_lo: usize,
-    rows: usize,
-    t: &FixedTaps<K>,
-    precision: u32,
-    out_w: usize,
-    mid: &mut [u8],
-) {
-    let half = 1i32 << (precision - 1);
-    for r in 0..rows {
-        let row = &raw[(row_lo + r) * stride..(row_lo + r + 1) * stride];
-        let out = &mut mid[r * out_w * 3..(r + 1) * out_w * 3];
-        for ((dst, &s), w) in out.chunks_exact_mut(3).zip(&t.start).zip(&t.weights) {
-            let px = &row[3 * s..3 * s + 3 * K];
-            let (mut a0, mut a1, mut a2) = (half, half, half);
-            for k in 0..K {
-                a0 += w[k] * px[3 * k] as i32;
-                a1 += w[k] * px[3 * k + 1] as i32;
-                a2 += w[k] * px[3 * k + 2] as i32;
-            }
-            dst[0] = finish(a0, precision);
-            dst[1] = finish(a1, precision);
-            dst[2] = finish(a2, precision);
-        }
-    }
-}
+/// Rows resampled together by the horizontal pass.
+const BLOCK: usize = 8;
 
 crate::simd::dispatch! {
+    /// The horizontal pass, in blocks of `BLOCK` rows: the block is first transposed so that one
+    /// input column of all its rows (`BLOCK * 3` bytes) is contiguous; each output column is then
+    /// a weighted sum of whole input columns, which vectorizes like the vertical pass. The
+    /// integer arithmetic per value is unchanged.
     fn horizontal_pass(raw: &[u8], stride: usize, row_lo: usize, rows: usize, t: &Taps, out_w: usize, mid: &mut [u8], left: usize, width: usize) {
-        macro_rules! fixed {
-            ($($k:literal),*) => {$(
-                if let Some(f) = FixedTaps::<$k>::new(t, width, left) {
-                    return horizontal_fixed(raw, stride, row_lo, rows, &f, t.precision, out_w, mid);
-                }
-            )*};
-        }
-        fixed!(3, 5, 7, 9);
+        const LANES: usize = BLOCK * 3;
         let half = 1i32 << (t.precision - 1);
-        for r in 0..rows {
-            let row = &raw[(row_lo + r) * stride..(row_lo + r + 1) * stride];
-            let out = &mut mid[r * out_w * 3..(r + 1) * out_w * 3];
-            for o in 0..out_w {
-                let ws = &t.weights[o * t.ksize..o * t.ksize + t.len[o]];
-                let px = &row[3 * t.start[o]..3 * (t.start[o] + t.len[o])];
-                let (mut a0, mut a1, mut a2) = (half, half, half);
-                for (w, p) in ws.iter().zip(px.chunks_exact(3)) {
-                    a0 += w * p[0] as i32;
-                    a1 += w * p[1] as i32;
-                    a2 += w * p[2] as i32;
+        let mut columns = vec![0u8; width * LANES];
+        for first in (0..rows).step_by(BLOCK) {
+            let n = BLOCK.min(rows - first);
+            for r in 0..n {
+                let row = &raw[(row_lo + first + r) * stride + 3 * left..][..3 * width];
+                for (x, px) in row.chunks_exact(3).enumerate() {
+                    columns[x * LANES + 3 * r..x * LANES + 3 * r + 3].copy_from_slice(px);
                 }
-                out[3 * o] = finish(a0, t.precision);
-                out[3 * o + 1] = finish(a1, t.precision);
-                out[3 * o + 2] = finish(a2, t.precision);
+            }
+            for o in 0..out_w {
+                let mut acc = [half; LANES];
+                let ws = &t.weights[o * t.ksize..o * t.ksize + t.len[o]];
+                for (k, &w) in ws.iter().enumerate() {
+                    let col: &[u8; LANES] = columns[(t.start[o] - left + k) * LANES..][..LANES].try_into().expect("one column");
+                    for j in 0..LANES {
+                        acc[j] += w * col[j] as i32;
+                    }
+                }
+                for r in 0..n {
+                    let dst = &mut mid[(first + r) * out_w * 3 + 3 * o..][..3];
+                    for c in 0..3 {
+                        dst[c] = finish(acc[3 * r + c], t.precision);
+                    }
+                }
             }
         }
     }

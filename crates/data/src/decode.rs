@@ -1,0 +1,166 @@
+//! Image decoding with PIL's semantics (`Image.open(path).convert("RGB")`, what torchvision's
+//! `ImageFolder` does): the format comes from the bytes, not the extension (ImageNet has a PNG
+//! named `.JPEG`); grayscale is replicated to RGB; CMYK becomes RGB with PIL's formula
+//! `(255 - C)(255 - K) / 255` (honouring Adobe's inverted storage); alpha is dropped; EXIF
+//! orientation is ignored. A truncated JPEG is an error, as in PIL (whose default is to refuse
+//! it), not a silently grey-filled image.
+
+use crate::error::DataError;
+use image::RgbImage;
+use std::path::Path;
+use zune_core::bytestream::ZCursor;
+use zune_core::colorspace::ColorSpace;
+use zune_core::options::DecoderOptions;
+
+/// What a JPEG's markers say, from a scan of its segment headers.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct JpegMarkers {
+    /// An Adobe APP14 segment: CMYK samples are stored inverted.
+    adobe: bool,
+    /// Byte offset of the last start-of-scan marker.
+    last_sos: Option<usize>,
+    /// An end-of-image marker after the last scan.
+    ends: bool,
+}
+
+fn scan_jpeg(bytes: &[u8]) -> JpegMarkers {
+    let mut m = JpegMarkers::default();
+    let mut i = 2;
+    // Walk segment headers up to the first scan, then search entropy-coded data for markers:
+    // there every 0xFF is stuffed (FF 00) or a restart marker, so FF DA / FF D9 are real.
+    while i + 4 <= bytes.len() && bytes[i] == 0xFF {
+        let marker = bytes[i + 1];
+        if marker == 0xFF {
+            i += 1;
+            continue;
+        }
+        let len = u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]) as usize;
+        if marker == 0xEE && bytes.get(i + 4..i + 9) == Some(b"Adobe") {
+            m.adobe = true;
+        }
+        if marker == 0xDA {
+            break;
+        }
+        i += 2 + len;
+    }
+    let tail = &bytes[i.min(bytes.len())..];
+    for pos in memchr::memchr_iter(0xFF, tail) {
+        match tail.get(pos + 1) {
+            Some(0xDA) => {
+                m.last_sos = Some(i + pos);
+                m.ends = false;
+            }
+            Some(0xD9) => m.ends = true,
+            _ => {}
+        }
+    }
+    m
+}
+
+fn cmyk_to_rgb(cmyk: &[u8], inverted: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(cmyk.len() / 4 * 3);
+    for px in cmyk.chunks_exact(4) {
+        // PIL keeps CMYK as ink amounts; Adobe files store 255 - ink.
+        let ink = |v: u8| if inverted { 255 - v as u32 } else { v as u32 };
+        let nk = 255 - ink(px[3]);
+        for &c in &px[..3] {
+            // PIL's cmyk2rgb: CLIP8(nk - MULDIV255(c, nk)), MULDIV255 rounding as in Pillow.
+            let t = ink(c) * nk + 128;
+            out.push((nk - ((t >> 8) + t >> 8)) as u8);
+        }
+    }
+    out
+}
+
+fn decode_jpeg(bytes: &[u8]) -> Result<RgbImage, String> {
+    let markers = scan_jpeg(bytes);
+    if markers.last_sos.is_none() {
+        return Err("JPEG has no image data (no start-of-scan marker)".into());
+    }
+    if !markers.ends {
+        return Err("image file is truncated (no end-of-image marker after the last scan)".into());
+    }
+    let options = DecoderOptions::default().set_strict_mode(false).set_max_width(1 << 16).set_max_height(1 << 16);
+    let mut dec = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    dec.decode_headers().map_err(|e| e.to_string())?;
+    let cmyk = dec.input_colorspace() == Some(ColorSpace::CMYK);
+    dec.set_options(options.jpeg_set_out_colorspace(if cmyk { ColorSpace::CMYK } else { ColorSpace::RGB }));
+    let (w, h) = dec.dimensions().ok_or("JPEG without dimensions")?;
+    let raw = dec.decode().map_err(|e| e.to_string())?;
+    let rgb = if cmyk { cmyk_to_rgb(&raw, markers.adobe) } else { raw };
+    RgbImage::from_raw(w as u32, h as u32, rgb).ok_or_else(|| "decoded buffer does not match the JPEG's size".into())
+}
+
+/// Decodes an image file's bytes to RGB8 as PIL's `convert("RGB")` would.
+pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage, String> {
+    if bytes.len() < 8 {
+        return Err(format!("file too short to be an image ({} bytes)", bytes.len()));
+    }
+    if bytes[..3] == [0xFF, 0xD8, 0xFF] {
+        return decode_jpeg(bytes);
+    }
+    let format = image::guess_format(bytes).map_err(|_| "unrecognised image format (not JPEG or PNG)".to_string())?;
+    let img = image::load_from_memory_with_format(bytes, format).map_err(|e| e.to_string())?;
+    Ok(img.to_rgb8())
+}
+
+/// Reads and decodes an image file; the error names the file.
+pub fn load_rgb(path: &Path) -> Result<RgbImage, DataError> {
+    let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    decode_rgb(&bytes).map_err(|message| DataError::Decode { path: path.to_path_buf(), message })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::codecs::jpeg::JpegEncoder;
+    use image::{ExtendedColorType, ImageEncoder};
+
+    pub(crate) fn jpeg(w: u32, h: u32, gray: bool) -> Vec<u8> {
+        let channels = if gray { 1 } else { 3 };
+        let px: Vec<u8> = (0..w * h * channels).map(|i| (i * 7 % 251) as u8).collect();
+        let mut out = Vec::new();
+        let color = if gray { ExtendedColorType::L8 } else { ExtendedColorType::Rgb8 };
+        JpegEncoder::new_with_quality(&mut out, 90).write_image(&px, w, h, color).unwrap();
+        out
+    }
+
+    #[test]
+    fn rgb_and_grayscale_jpegs_decode_to_rgb() {
+        let img = decode_rgb(&jpeg(33, 17, false)).unwrap();
+        assert_eq!(img.dimensions(), (33, 17));
+        let gray = decode_rgb(&jpeg(20, 10, true)).unwrap();
+        assert_eq!(gray.dimensions(), (20, 10));
+        assert!(gray.pixels().all(|p| p[0] == p[1] && p[1] == p[2]), "grayscale is replicated");
+    }
+
+    #[test]
+    fn png_is_recognised_by_content_not_name() {
+        let img = RgbImage::from_fn(9, 5, |x, y| image::Rgb([x as u8 * 20, y as u8 * 40, 7]));
+        let png = crate::world::write::encode_png(img.as_raw(), 9, 5);
+        assert_eq!(decode_rgb(&png).unwrap(), img, "PNG decodes exactly");
+    }
+
+    #[test]
+    fn truncated_and_garbage_files_are_errors() {
+        let full = jpeg(64, 64, false);
+        let cut = &full[..full.len() * 2 / 3];
+        let e = decode_rgb(cut).unwrap_err();
+        assert!(e.contains("truncated"), "{e}");
+        assert!(decode_rgb(b"not an image at all").unwrap_err().contains("unrecognised"));
+        assert!(decode_rgb(b"\xFF\xD8\xFF").unwrap_err().contains("too short"));
+        // Trailing bytes after the end marker are fine (PIL ignores them too).
+        let mut padded = full.clone();
+        padded.extend_from_slice(b"trailing junk");
+        assert!(decode_rgb(&padded).is_ok());
+    }
+
+    #[test]
+    fn cmyk_conversion_follows_pil() {
+        // Pillow: cmyk2rgb on ink values; Adobe files store 255 - ink.
+        assert_eq!(cmyk_to_rgb(&[0, 0, 0, 0], false), vec![255, 255, 255]);
+        assert_eq!(cmyk_to_rgb(&[255, 0, 0, 0], false), vec![0, 255, 255]);
+        assert_eq!(cmyk_to_rgb(&[100, 50, 0, 128], false), vec![77, 102, 127]);
+        assert_eq!(cmyk_to_rgb(&[155, 205, 255, 127], true), vec![77, 102, 127]);
+    }
+}

@@ -109,6 +109,11 @@ def rust_rates(jpeg_dir):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def rust_stages(jpeg_dir):
+    cmd = ["cargo", "run", "--release", "-q", "-p", "spillover-augment", "--example", "bench_pipeline", "--", str(jpeg_dir), str(SECONDS), "--stages"]
+    return subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout.rstrip()
+
+
 def write_section(text):
     path = ROOT / "BENCHMARKS.md"
     doc = path.read_text()
@@ -131,6 +136,7 @@ def main():
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "spillover-augment", "--example", "bench_pipeline"], cwd=ROOT, check=True)
         load_before = os.getloadavg()
         rust = rust_rates(tmp)
+        stages = rust_stages(tmp)
         fns = pipelines()
         tv1 = {k: rate(fn, blobs) for k, fn in fns.items()}
         tvn = {k: rate_all_cores(k, paths, cores) for k in fns}
@@ -166,7 +172,15 @@ def main():
         f"**{rust['pipeline_all'] / best_tvn:.2f}×** on all cores (goal ≥ 3× per core).",
         f"- spillover pipeline / its own decode-only rate: **{100 * rust['pipeline_1'] / rust['decode_1']:.0f} %** "
         f"on one thread (goal ≥ 60 %).",
-        "- Per-op timings: `cargo bench -p spillover-augment --bench augment` (criterion).",
+        "",
+        "Where spillover's time goes (CPU µs per call, one thread, 224×224 colour ops; "
+        "`cargo run --release -p spillover-augment --example bench_pipeline -- DIR 3 --stages`):",
+        "",
+        "```",
+        stages,
+        "```",
+        "",
+        "Per-op criterion benches: `cargo bench -p spillover-augment --bench augment`.",
     ]
     write_section("\n".join(lines) + "\n")
     print("\n".join(lines))

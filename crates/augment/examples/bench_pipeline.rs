@@ -90,7 +90,6 @@ fn stages(bytes: &[u8], secs: f64) {
         geometry::horizontal_flip(crop.clone()).len()
     });
     time("normalize", &|_| norm.to_chw(&crop).len());
-    time("clone (in every line above)", &|_| crop.clone().len());
 }
 
 fn main() {

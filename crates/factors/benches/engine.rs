@@ -25,9 +25,9 @@ fn engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("per_file");
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.bench_function("parse", |b| {
-        b.iter(|| parse_predictions(&path, black_box(&bytes), &set.parse_context()).unwrap())
+        b.iter(|| parse_predictions(&path, black_box(&bytes), &set.parse_context(true)).unwrap())
     });
-    let preds = read_predictions_file(&path, &set.parse_context()).unwrap();
+    let preds = read_predictions_file(&path, &set.parse_context(true)).unwrap();
     group.bench_function("score", |b| {
         b.iter(|| set.score("m", black_box(&preds.class), &preds.prob, false))
     });

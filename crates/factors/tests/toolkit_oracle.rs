@@ -9,8 +9,8 @@ mod common;
 
 use spillover_factors::annotations::{Partition, WhichFactor};
 use spillover_factors::eval::{
-    ErrorType, EvalOptions, EvalSet, ModelScores, accuracy_table, calibration_table, error_ratios,
-    metaclass_table,
+    ErrorType, EvalOptions, EvalSet, ModelScores, ScoreOptions, accuracy_table, calibration_table,
+    error_ratios, metaclass_table,
 };
 use spillover_factors::example::{ExampleSpec, write_example_files};
 use spillover_factors::predictions::expand_inputs;
@@ -55,7 +55,7 @@ fn score_dir(set: &EvalSet, dir: &Path) -> Vec<ModelScores> {
     expand_inputs(&[dir.to_path_buf()])
         .unwrap()
         .iter()
-        .map(|(m, p)| set.score_file(m, p, false, false).unwrap())
+        .map(|(m, p)| set.score_file(m, p, ScoreOptions::default()).unwrap())
         .collect()
 }
 
@@ -178,5 +178,34 @@ fn training_partition_tables_match_the_toolkit() {
             &scores,
             &[ErrorType::Class, ErrorType::Metaclass],
         );
+    }
+}
+
+/// Without calibration, probabilities are only validated (not converted): the accuracy tables
+/// must not change.
+#[test]
+fn skipping_calibration_changes_no_accuracy() {
+    let annotations = common::imagenet_x();
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = ExampleSpec {
+        count: 2,
+        seed: 3,
+        edge_cases: false,
+        shuffle: true,
+    };
+    let files =
+        write_example_files(&annotations, Partition::Val, tmp.path(), &spec, false).unwrap();
+    let set = EvalSet::load(&annotations, EvalOptions::default()).unwrap();
+    let fast = ScoreOptions {
+        calibration: false,
+        ..ScoreOptions::default()
+    };
+    for path in &files {
+        let with = set.score_file("m", path, ScoreOptions::default()).unwrap();
+        let without = set.score_file("m", path, fast).unwrap();
+        for t in ErrorType::ALL {
+            assert_eq!(accuracy_table(&[&with], t), accuracy_table(&[&without], t));
+            assert!(calibration_table(&[&without], t)[0].average.is_nan());
+        }
     }
 }

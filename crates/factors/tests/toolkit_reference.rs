@@ -5,7 +5,7 @@ mod common;
 
 use spillover_factors::annotations::WhichFactor;
 use spillover_factors::eval::{
-    ErrorType, EvalOptions, EvalSet, ModelScores, accuracy_table, error_ratios,
+    ErrorType, EvalOptions, EvalSet, ModelScores, ScoreOptions, accuracy_table, error_ratios,
 };
 use spillover_factors::{Factor, pyfloat};
 
@@ -16,7 +16,7 @@ fn score_models(set: &EvalSet, reference: &std::path::Path) -> Vec<ModelScores> 
         .iter()
         .map(|m| {
             let path = reference.join(format!("imagenetx/model_predictions/{m}.csv.gz"));
-            set.score_file(m, &path, false, false).unwrap()
+            set.score_file(m, &path, ScoreOptions::default()).unwrap()
         })
         .collect()
 }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use spillover_factors::Factor;
 use spillover_factors::annotations::{Partition, WhichFactor};
 use spillover_factors::eval::{
-    self, ErrorType, EvalOptions, EvalSet, ModelScores, accuracy_table, calibration_table,
+    self, ErrorType, EvalOptions, EvalSet, ModelScores, ScoreOptions, accuracy_table, calibration_table,
     error_ratios, metaclass_table,
 };
 use spillover_factors::predictions::expand_inputs;
@@ -111,7 +111,14 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
         args.inputs.clone()
     };
     let files = expand_inputs(&inputs)?;
-    let scores = score_all(&set, &files, args.subset, args.ci)?;
+    let machine = matches!(args.format, Format::Csv | Format::Json);
+    let score_options = ScoreOptions {
+        subset: args.subset,
+        keep_outcomes: args.ci,
+        // Calibration is shown in the per-model tables and written with --out.
+        calibration: !machine || args.out.is_some(),
+    };
+    let scores = score_all(&set, &files, score_options)?;
     if args.subset {
         for s in &scores {
             if s.used < set.len() {
@@ -124,7 +131,6 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let machine = matches!(args.format, Format::Csv | Format::Json);
     let several_types = types.len() > 1;
     let mut stdout = String::new();
     // csv/json: one table for all error types (an `error_type` column when there are several).
@@ -207,18 +213,13 @@ fn progress(len: usize) -> ProgressBar {
     bar
 }
 
-/// Scores every file in parallel; per-image outcomes are kept only for bootstrap intervals.
-fn score_all(
-    set: &EvalSet,
-    files: &[(String, PathBuf)],
-    subset: bool,
-    keep_outcomes: bool,
-) -> anyhow::Result<Vec<ModelScores>> {
+/// Scores every file in parallel.
+fn score_all(set: &EvalSet, files: &[(String, PathBuf)], options: ScoreOptions) -> anyhow::Result<Vec<ModelScores>> {
     let bar = progress(files.len());
     let scores = files
         .par_iter()
         .map(|(model, path)| {
-            let s = set.score_file(model, path, subset, keep_outcomes)?;
+            let s = set.score_file(model, path, options)?;
             bar.inc(1);
             Ok(s)
         })

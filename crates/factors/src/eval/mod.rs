@@ -13,7 +13,7 @@ mod tables;
 
 pub use npsort::argsort_quicksort;
 pub use score::{CalibrationBins, Counts, ModelScores, N_BINS};
-pub use set::{EvalError, EvalOptions, EvalSet};
+pub use set::{EvalError, EvalOptions, EvalSet, ScoreOptions};
 pub use tables::{
     AccuracyRow, CalibrationRow, MetaclassRow, accuracy_table, calibration_table, error_ratios,
     metaclass_table, worst_k_classes,

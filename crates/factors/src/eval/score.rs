@@ -188,6 +188,7 @@ impl ModelScores {
 impl EvalSet {
     /// Scores one model. `class[i]` is the prediction for scored image `i` ([`ABSENT`] = none).
     ///
+    /// `prob` may be empty: the calibration bins then stay empty (ECE NaN).
     /// With `keep_outcomes`, per-image correctness and factor sets are kept for bootstrap
     /// intervals ([`ErrorTypeScores::outcomes`], [`ModelScores::used_factors`]).
     pub fn score(
@@ -233,8 +234,8 @@ impl EvalSet {
                 continue;
             }
             let label = self.class[i] as usize;
-            let p = prob[i];
-            let bin = bin_of(p);
+            let p = prob.get(i).copied().unwrap_or(f64::NAN);
+            let bin = if p.is_nan() { 0 } else { bin_of(p) };
             let g = self.group[i] as usize;
             let set_bin = self.factor_set[i] as usize * N_BINS + bin;
             scores.used += 1;
@@ -281,7 +282,12 @@ impl EvalSet {
                 s.all.add_correct(factors.0, n);
                 s.by_metaclass[meta as usize].add_correct(factors.0, n);
             }
-            for (set, factors) in self.factor_sets.iter().enumerate() {
+            for (set, factors) in self
+                .factor_sets
+                .iter()
+                .enumerate()
+                .filter(|_| !prob.is_empty())
+            {
                 for bin in 0..N_BINS {
                     let n = set_bin_correct[t][set * N_BINS + bin];
                     s.calibration_all.correct[bin] += n;

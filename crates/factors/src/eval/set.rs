@@ -26,6 +26,27 @@ impl Default for EvalOptions {
     }
 }
 
+/// What to compute when scoring a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScoreOptions {
+    /// Allow files that miss annotated images (score only those present).
+    pub subset: bool,
+    /// Keep per-image outcomes for bootstrap intervals.
+    pub keep_outcomes: bool,
+    /// Convert probabilities and fill the calibration bins (otherwise only validated).
+    pub calibration: bool,
+}
+
+impl Default for ScoreOptions {
+    fn default() -> Self {
+        ScoreOptions {
+            subset: false,
+            keep_outcomes: false,
+            calibration: true,
+        }
+    }
+}
+
 /// Errors building an [`EvalSet`] or scoring with it.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -216,33 +237,33 @@ impl EvalSet {
         Ok(())
     }
 
-    /// Context for parsing prediction files against this set.
-    pub fn parse_context(&self) -> ParseContext<'_> {
+    /// Context for parsing prediction files against this set (`probabilities`: convert them,
+    /// for calibration).
+    pub fn parse_context(&self, probabilities: bool) -> ParseContext<'_> {
         ParseContext {
             index: &self.index,
             num_classes: self.num_classes,
             partition: self.options.partition.name(),
             universe: &self.description,
+            probabilities,
         }
     }
 
-    /// Reads a prediction file and scores it; `subset` allows files that miss annotated images,
-    /// `keep_outcomes` keeps per-image results for bootstrap intervals.
+    /// Reads a prediction file and scores it.
     pub fn score_file(
         &self,
         model: &str,
         path: &Path,
-        subset: bool,
-        keep_outcomes: bool,
+        options: ScoreOptions,
     ) -> Result<super::ModelScores, EvalError> {
-        let preds = read_predictions_file(path, &self.parse_context())?;
+        let preds = read_predictions_file(path, &self.parse_context(options.calibration))?;
         if preds.present == 0 {
             return Err(PredictionError::NoOverlap {
                 path: path.to_path_buf(),
             }
             .into());
         }
-        if !subset && preds.present < self.len() {
+        if !options.subset && preds.present < self.len() {
             let missing: Vec<&str> = preds
                 .class
                 .iter()
@@ -264,7 +285,7 @@ impl EvalSet {
             }
             .into());
         }
-        Ok(self.score(model, &preds.class, &preds.prob, keep_outcomes))
+        Ok(self.score(model, &preds.class, &preds.prob, options.keep_outcomes))
     }
 }
 

@@ -12,7 +12,8 @@ pub const ABSENT: u16 = u16::MAX;
 pub struct AlignedPredictions {
     /// Predicted class per scored image, [`ABSENT`] where the file has no row for it.
     pub class: Vec<u16>,
-    /// Predicted probability per scored image (0 where absent).
+    /// Predicted probability per scored image (0 where absent); empty when the context did not
+    /// ask for probabilities.
     pub prob: Vec<f64>,
     /// Number of scored images with a prediction.
     pub present: usize,
@@ -30,6 +31,9 @@ pub struct ParseContext<'a> {
     pub partition: &'a str,
     /// Short description of the annotation set for messages.
     pub universe: &'a str,
+    /// Convert probabilities to numbers (needed for calibration). When false they are only
+    /// checked to be numbers in [0, 1] and [`AlignedPredictions::prob`] stays empty.
+    pub probabilities: bool,
 }
 
 /// Reads `path` (`.csv`, or gzip by extension or magic bytes) and parses it.
@@ -246,7 +250,9 @@ impl Accumulator<'_> {
         self.out.rows += 1;
         if let Slot::Scored(i) = slot {
             self.out.class[i as usize] = class;
-            self.out.prob[i as usize] = prob;
+            if let Some(p) = self.out.prob.get_mut(i as usize) {
+                *p = prob;
+            }
             self.out.present += 1;
         }
         Ok(())
@@ -451,7 +457,11 @@ pub fn parse_predictions(
         ctx,
         out: AlignedPredictions {
             class: vec![super::parse::ABSENT; n],
-            prob: vec![0.0; n],
+            prob: if ctx.probabilities {
+                vec![0.0; n]
+            } else {
+                Vec::new()
+            },
             present: 0,
             rows: 0,
         },
@@ -565,7 +575,7 @@ fn parse_canonical(
     let mut lineno = 1;
     while !rest.is_empty() {
         lineno += 1;
-        if let Some((name, class, prob, used)) = fast_row(rest) {
+        if let Some((name, class, prob, used)) = fast_row(rest, acc.ctx.probabilities) {
             acc.store(lineno, name, class, prob)?;
             rest = &rest[used..];
         } else {
@@ -578,9 +588,10 @@ fn parse_canonical(
 }
 
 /// `name,class,prob\n` with no spaces, a plain class integer and a pandas-parsable probability;
-/// returns the fields and the bytes used including the line end.
+/// returns the fields and the bytes used including the line end. Without `probabilities`, a
+/// plain decimal in [0, 1] is only checked (the returned value is 0).
 #[inline]
-fn fast_row(text: &[u8]) -> Option<(&[u8], u32, f64, usize)> {
+fn fast_row(text: &[u8], probabilities: bool) -> Option<(&[u8], u32, f64, usize)> {
     let comma = memchr::memchr2(b',', b'\n', text)?;
     let (name, mut rest) = (&text[..comma], &text[comma + 1..]);
     if text[comma] != b',' || name.is_empty() || name[0] == b' ' || name[name.len() - 1] == b' ' {
@@ -597,7 +608,10 @@ fn fast_row(text: &[u8]) -> Option<(&[u8], u32, f64, usize)> {
     if digits == 0 || digits > 5 {
         return None;
     }
-    let (prob, used) = pandas_float_prefix(r)?;
+    let (prob, used) = match (probabilities, unit_decimal_len(r)) {
+        (false, Some(used)) => (0.0, used),
+        _ => pandas_float_prefix(r)?,
+    };
     let end = match &r[used..] {
         [] => 0,
         [b'\n', ..] => 1,
@@ -605,6 +619,29 @@ fn fast_row(text: &[u8]) -> Option<(&[u8], u32, f64, usize)> {
         _ => return None,
     };
     Some((name, class, prob, text.len() - r.len() + used + end))
+}
+
+/// Length of a probability written as a plain decimal in [0, 1] at the start of `text` (`0`,
+/// `0.25`, `.5`, `1`, `1.000`), or `None` for anything else (signs, exponents, values above 1,
+/// leading zeros), which then takes the exact path. Checks the range without converting.
+#[inline]
+fn unit_decimal_len(text: &[u8]) -> Option<usize> {
+    let digit_run = |s: &[u8]| {
+        s.iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(s.len())
+    };
+    let (int, rest) = text.split_at(digit_run(text));
+    let (frac, rest) = match rest {
+        [b'.', r @ ..] => r.split_at(digit_run(r)),
+        _ => (&rest[..0], rest),
+    };
+    let in_range = match int {
+        [] | [b'0'] => !(int.is_empty() && frac.is_empty()),
+        [b'1'] => frac.iter().all(|&d| d == b'0'),
+        _ => false,
+    };
+    (in_range && !matches!(rest.first(), Some(b'e' | b'E'))).then(|| text.len() - rest.len())
 }
 
 /// The general path for files with quoted fields, through the csv crate.
@@ -680,6 +717,7 @@ mod tests {
             num_classes: 1000,
             partition: "val",
             universe: "ImageNet-X",
+            probabilities: true,
         };
         parse_predictions(Path::new("p.csv"), text.as_bytes(), &ctx)
     }
@@ -760,6 +798,7 @@ mod tests {
             num_classes: 1000,
             partition: "val",
             universe: "ImageNet-X",
+            probabilities: true,
         };
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(b"file_name,predicted_class,predicted_probability\nILSVRC2012_val_00000002.JPEG,5,0.75\n").unwrap();
@@ -775,6 +814,38 @@ mod tests {
         std::fs::write(&fake, b"file_name,predicted_class,predicted_probability\n").unwrap();
         let e = read_predictions_file(&fake, &ctx).unwrap_err().to_string();
         assert!(e.contains("not gzip"), "{e}");
+    }
+
+    #[test]
+    fn unit_decimals_are_checked_without_converting() {
+        for (text, len) in [
+            ("0.25\n", Some(4)),
+            (".5", Some(2)),
+            ("1", Some(1)),
+            ("1.000,", Some(5)),
+            ("0", Some(1)),
+        ] {
+            assert_eq!(unit_decimal_len(text.as_bytes()), len, "{text}");
+        }
+        for text in ["1.5", "2", "-0.1", "1e-05", "00.5", ".", "", "+0.5", "10"] {
+            assert_eq!(unit_decimal_len(text.as_bytes()), None, "{text}");
+        }
+        let idx = index();
+        let ctx = ParseContext {
+            index: &idx,
+            num_classes: 1000,
+            partition: "val",
+            universe: "ImageNet-X",
+            probabilities: false,
+        };
+        let text = "file_name,predicted_class,predicted_probability\nILSVRC2012_val_00000001.JPEG,3,0.5\nILSVRC2012_val_00000002.JPEG,4,2.5e-1\n";
+        let p = parse_predictions(Path::new("p.csv"), text.as_bytes(), &ctx).unwrap();
+        assert_eq!((p.class[..2].to_vec(), p.prob.len()), (vec![3, 4], 0));
+        let bad = text.replace("0.5", "1.5");
+        let e = parse_predictions(Path::new("p.csv"), bad.as_bytes(), &ctx)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "p.csv:2: predicted_probability 1.5 is outside [0, 1]");
     }
 
     #[test]

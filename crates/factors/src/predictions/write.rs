@@ -49,6 +49,7 @@ mod tests {
             num_classes: 10,
             partition: "val",
             universe: "test",
+            probabilities: true,
         };
         for file in ["p.csv", "p.csv.gz"] {
             let path = dir.path().join(file);

@@ -52,7 +52,13 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<Vec<PathBuf>> {
         edge_cases: args.edge_cases,
         shuffle: !args.toolkit_order,
     };
-    Ok(write_example_files(&dir, args.partition, &args.out, &spec, args.gzip)?)
+    Ok(write_example_files(
+        &dir,
+        args.partition,
+        &args.out,
+        &spec,
+        args.gzip,
+    )?)
 }
 
 pub fn run(command: PredictionsCommand) -> anyhow::Result<()> {

@@ -108,23 +108,24 @@ crate::simd::dispatch! {
     /// contrast) or, when `None`, each pixel's floored grey (saturation).
     fn blend_lanes(data: &mut [u8], ratio: f32, one_minus: f32, other: Option<f32>) {
         match other {
-            Some(o) => for_each_lanes!(data, px => {
-                let mut out = [0f32; 3 * LANES];
-                for (d, &v) in out.iter_mut().zip(px.iter()) {
-                    *d = o.mul_add(one_minus, v as f32 * ratio);
+            // Every byte on its own: a flat loop, which LLVM vectorizes best.
+            Some(o) => {
+                for v in data.iter_mut() {
+                    let x = min(max(o.mul_add(one_minus, *v as f32 * ratio), 0.0), 255.0);
+                    // SAFETY: x is in [0, 255] (NaN becomes 0 in `max`), so it fits an i32.
+                    *v = unsafe { x.to_int_unchecked::<i32>() } as u8;
                 }
-                store_u8(px, &out);
-            }),
-            None => for_each_lanes!(data, px => {
-                let mut out = [0f32; 3 * LANES];
-                for k in 0..LANES {
-                    let g = gray_floor(px[3 * k], px[3 * k + 1], px[3 * k + 2]);
-                    for c in 0..3 {
-                        out[3 * k + c] = g.mul_add(one_minus, px[3 * k + c] as f32 * ratio);
+            }
+            None => {
+                for px in data.as_chunks_mut::<3>().0 {
+                    let g = gray_floor(px[0], px[1], px[2]);
+                    for v in px.iter_mut() {
+                        let x = min(max(g.mul_add(one_minus, *v as f32 * ratio), 0.0), 255.0);
+                        // SAFETY: x is in [0, 255] (NaN becomes 0 in `max`), so it fits an i32.
+                        *v = unsafe { x.to_int_unchecked::<i32>() } as u8;
                     }
                 }
-                store_u8(px, &out);
-            }),
+            }
         }
     }
 }

@@ -77,7 +77,12 @@ pub fn resized_crop(
 
 /// `horizontal_flip`: mirror left-right.
 pub fn horizontal_flip(mut img: Image) -> Image {
-    image::imageops::flip_horizontal_in_place(&mut img);
+    let width = 3 * img.width() as usize;
+    if width > 0 {
+        for row in img.chunks_exact_mut(width) {
+            row.as_chunks_mut::<3>().0.reverse();
+        }
+    }
     img
 }
 

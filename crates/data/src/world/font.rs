@@ -74,7 +74,7 @@ mod tests {
         }
         let mut buf = vec![0u8; 20 * 10 * 3];
         draw_text(&mut buf, 20, 0, 0, 1, "l", [255, 255, 255]);
-        // `l` has 8 set pixels.
-        assert_eq!(buf.chunks(3).filter(|p| p[0] == 255).count(), 8);
+        // `l` has 10 set pixels.
+        assert_eq!(buf.chunks(3).filter(|p| p[0] == 255).count(), 10);
     }
 }

@@ -89,7 +89,8 @@ fn parse_pair(s: &str) -> Result<(f64, f64), String> {
 }
 
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
-    if !(0.0 < args.alpha && args.alpha < 1.0) || !(0.0 < args.level && args.level < 1.0) {
+    let in_unit = |x: f64| 0.0 < x && x < 1.0;
+    if !in_unit(args.alpha) || !in_unit(args.level) {
         bail!(
             "--alpha and --level must be between 0 and 1 (got {} and {})",
             args.alpha,

@@ -29,13 +29,35 @@ enum Command {
     /// Augmentations: list the registered ops, apply one to an image, preview a pipeline.
     #[command(subcommand)]
     Augment(cmd::augment::AugmentCommand),
+    /// The synthetic factor world: generate it, preview it, print its default config.
+    #[command(subcommand)]
+    World(cmd::world::WorldCommand),
+    /// Image folders (ImageNet): check, pack into a memory-mapped file, benchmark the loader.
+    #[command(subcommand)]
+    Data(cmd::data::DataCommand),
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+/// Prints the error with its chain of causes (and no backtrace, whatever RUST_BACKTRACE says:
+/// users need the message, not our stack) and exits with status 1.
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Analyze(args) => cmd::analyze::run(args),
         Command::Augment(command) => cmd::augment::run(command),
+        Command::World(command) => cmd::world::run(command),
+        Command::Data(command) => cmd::data::run(command),
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Annotations(command) => cmd::annotations::run(command),
         Command::Predictions(command) => cmd::predictions::run(command),

@@ -7,14 +7,20 @@
 macro_rules! dispatch {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$meta])*
+        #[allow(clippy::too_many_arguments)]
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[inline(always)]
+            #[allow(clippy::too_many_arguments)]
             fn body($($arg: $ty),*) $(-> $ret)? $body
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
                 unsafe fn avx2($($arg: $ty),*) $(-> $ret)? { body($($arg),*) }
-                if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                if !$crate::simd::FORCE_GENERIC.load(std::sync::atomic::Ordering::Relaxed)
+                    && std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
                     // SAFETY: the CPU supports AVX2 and FMA, checked just above.
                     return unsafe { avx2($($arg),*) };
                 }
@@ -25,3 +31,41 @@ macro_rules! dispatch {
 }
 
 pub(crate) use dispatch;
+
+/// Set by tests to run the portable build of every dispatched function (results must match).
+pub(crate) static FORCE_GENERIC: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(test)]
+mod tests {
+    use super::FORCE_GENERIC;
+    use crate::ops::{color, geometry};
+    use crate::{Image, rng};
+    use std::sync::atomic::Ordering;
+
+    fn run_all(img: &Image) -> Vec<Vec<u8>> {
+        vec![
+            color::adjust_brightness(img.clone(), 1.37).into_raw(),
+            color::adjust_contrast(img.clone(), 0.61).into_raw(),
+            color::adjust_saturation(img.clone(), 1.8).into_raw(),
+            color::adjust_hue(img.clone(), -0.23).into_raw(),
+            color::rgb_to_grayscale(img.clone()).into_raw(),
+            color::solarize(img.clone(), 99.5).into_raw(),
+            geometry::resized_crop(img, 3, 5, 41, 57, 23, 31).into_raw(),
+            geometry::resized_crop(img, 0, 0, 20, 30, 45, 61).into_raw(),
+        ]
+    }
+
+    #[test]
+    fn portable_and_simd_builds_agree_bit_for_bit() {
+        let mut r = rng::seeded(21);
+        let img = Image::from_fn(67, 53, |_, _| {
+            image::Rgb([0, 1, 2].map(|_| rng::below(&mut r, 256) as u8))
+        });
+        let fast = run_all(&img);
+        FORCE_GENERIC.store(true, Ordering::Relaxed);
+        let portable = run_all(&img);
+        FORCE_GENERIC.store(false, Ordering::Relaxed);
+        assert_eq!(fast, portable);
+    }
+}

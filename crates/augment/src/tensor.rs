@@ -32,7 +32,10 @@ impl Default for Normalize {
 impl Normalize {
     /// Fails when a std is not positive (the division would produce inf/NaN).
     pub fn new(mean: [f32; 3], std: [f32; 3]) -> Result<Self> {
-        if let Some(s) = std.iter().find(|s| !(**s > 0.0) || !s.is_finite()) {
+        if let Some(s) = std
+            .iter()
+            .find(|s| s.is_nan() || **s <= 0.0 || !s.is_finite())
+        {
             return Err(AugmentError::BadParam {
                 op: "normalize".into(),
                 key: "std".into(),

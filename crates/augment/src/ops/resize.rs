@@ -216,11 +216,9 @@ pub fn resized_shape(h: u32, w: u32, edge: u32, max_size: Option<u32>) -> (u32, 
         edge,
         (edge as u64 * long as u64 / short.max(1) as u64) as u32,
     );
-    if let Some(m) = max_size {
-        if new_long > m {
-            new_short = (m as u64 * new_short as u64 / new_long as u64) as u32;
-            new_long = m;
-        }
+    if let Some(m) = max_size.filter(|&m| new_long > m) {
+        new_short = (m as u64 * new_short as u64 / new_long as u64) as u32;
+        new_long = m;
     }
     if w <= h {
         (new_long, new_short)

@@ -113,17 +113,7 @@ pub fn load_rgb(path: &Path) -> Result<RgbImage, DataError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use image::codecs::jpeg::JpegEncoder;
-    use image::{ExtendedColorType, ImageEncoder};
-
-    pub(crate) fn jpeg(w: u32, h: u32, gray: bool) -> Vec<u8> {
-        let channels = if gray { 1 } else { 3 };
-        let px: Vec<u8> = (0..w * h * channels).map(|i| (i * 7 % 251) as u8).collect();
-        let mut out = Vec::new();
-        let color = if gray { ExtendedColorType::L8 } else { ExtendedColorType::Rgb8 };
-        JpegEncoder::new_with_quality(&mut out, 90).write_image(&px, w, h, color).unwrap();
-        out
-    }
+    use crate::testutil::jpeg;
 
     #[test]
     fn rgb_and_grayscale_jpegs_decode_to_rgb() {

@@ -213,3 +213,87 @@ pub fn read_class_list(path: &Path) -> Result<Vec<String>> {
         .map(|l| l.split(',').next().unwrap_or(l).trim().to_string())
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::imagenet_like;
+    use spillover_factors::Factor;
+
+    #[test]
+    fn class_folders_follow_imagefolder_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        imagenet_like(dir.path());
+        let f = ImageFolder::open(dir.path()).unwrap();
+        assert_eq!(f.classes, vec!["n0", "n1", "n2"]);
+        assert_eq!(f.samples.len(), 16, "4 + 8 + 4 images; notes.txt is not an image");
+        assert_eq!(f.samples[4].file_name, "n1_0.JPEG");
+        assert_eq!(f.samples[4].label, 1);
+        assert!(f.samples.windows(2).all(|w| (w[0].label, &w[0].file_name) < (w[1].label, &w[1].file_name)));
+        let e = ImageFolder::open(&dir.path().join("n0")).unwrap_err().to_string();
+        assert!(e.contains("no class folders"), "{e}");
+    }
+
+    #[test]
+    fn flat_validation_with_labels_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        let val = dir.path().join("val");
+        std::fs::create_dir_all(&val).unwrap();
+        for i in 1..=3 {
+            std::fs::write(val.join(format!("ILSVRC2012_val_{i:08}.JPEG")), crate::testutil::jpeg(8, 8, false)).unwrap();
+        }
+        let csv = dir.path().join("filename_label.csv");
+        std::fs::write(&csv, "file_name,label\nILSVRC2012_val_00000002.JPEG,1\nILSVRC2012_val_00000001.JPEG,0\n").unwrap();
+        let classes = vec!["n0".to_string(), "n1".to_string()];
+        let f = ImageFolder::open_val(&val, Some(&csv), classes.clone()).unwrap();
+        let got: Vec<(&str, u32)> = f.samples.iter().map(|s| (s.file_name.as_str(), s.label)).collect();
+        assert_eq!(got, vec![("ILSVRC2012_val_00000001.JPEG", 0), ("ILSVRC2012_val_00000002.JPEG", 1)]);
+
+        std::fs::write(&csv, "file_name,label\nILSVRC2012_val_00000001.JPEG,0\nmissing.JPEG,1\n").unwrap();
+        let e = ImageFolder::open_flat(&val, &csv, classes.clone()).unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("missing.JPEG"), "{e}");
+        std::fs::write(&csv, "file_name,label\nILSVRC2012_val_00000001.JPEG,7\n").unwrap();
+        let e = ImageFolder::open_flat(&val, &csv, classes.clone()).unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("label 7"), "{e}");
+        std::fs::write(&csv, "file_name,label\nILSVRC2012_val_00000001.JPEG,x\n").unwrap();
+        assert!(ImageFolder::open_flat(&val, &csv, classes.clone()).unwrap_err().to_string().contains("not a class index"));
+        assert!(ImageFolder::open_val(&val, None, classes).unwrap_err().to_string().contains("filename_label.csv"));
+    }
+
+    #[test]
+    fn subsets_pick_classes_and_fractions_deterministically() {
+        let dir = tempfile::tempdir().unwrap();
+        imagenet_like(dir.path());
+        let f = ImageFolder::open(dir.path()).unwrap();
+        let s = f.subset(&Subset { classes: ClassSelection::List(vec!["n2".into(), "n0".into()]), fraction: 0.5, seed: 3 }).unwrap();
+        assert_eq!(s.classes, vec!["n2", "n0"]);
+        assert_eq!(s.original_class, vec![2, 0]);
+        assert_eq!(s.samples.len(), 4, "half of 4 + 4");
+        assert!(s.samples[..2].iter().all(|x| x.label == 0 && x.file_name.starts_with("n2")));
+        assert_eq!(s, f.subset(&Subset { classes: ClassSelection::List(vec!["n2".into(), "n0".into()]), fraction: 0.5, seed: 3 }).unwrap());
+        let first = f.subset(&Subset { classes: ClassSelection::First(2), ..Subset::default() }).unwrap();
+        assert_eq!(first.samples.len(), 12);
+        let random = f.subset(&Subset { classes: ClassSelection::Random(2), fraction: 1.0, seed: 1 }).unwrap();
+        assert_eq!(random.classes.len(), 2);
+        assert!(f.subset(&Subset { classes: ClassSelection::List(vec!["n9".into()]), ..Subset::default() }).is_err());
+        assert!(f.subset(&Subset { fraction: 0.0, ..Subset::default() }).is_err());
+    }
+
+    #[test]
+    fn factors_join_by_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        imagenet_like(dir.path());
+        let f = ImageFolder::open(dir.path()).unwrap();
+        let rec = AnnotationRecord {
+            file_name: "n1_gray.JPEG".into(),
+            class: 1,
+            factors: [Factor::Color].into_iter().collect(),
+            justification: String::new(),
+            one_word: String::new(),
+        };
+        let joined = f.join_factors(&[rec]);
+        assert_eq!(joined.iter().filter(|j| j.is_some()).count(), 1);
+        let i = f.samples.iter().position(|s| s.file_name == "n1_gray.JPEG").unwrap();
+        assert!(joined[i].unwrap().contains(Factor::Color));
+    }
+}

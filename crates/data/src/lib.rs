@@ -27,6 +27,9 @@ pub mod loader;
 pub mod pack;
 pub mod world;
 
+#[cfg(test)]
+mod testutil;
+
 pub use dataset::{Dataset, InMemoryDataset, Skipped};
 pub use error::DataError;
 pub use imagenet::{ClassSelection, ImageFolder, Sample, Subset};

@@ -221,3 +221,76 @@ impl<D: Dataset + ?Sized + 'static> Iterator for EpochIter<D> {
         (n, Some(n))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::imagenet_like;
+    use crate::{ImageFolder, InMemoryDataset};
+    use spillover_augment::presets;
+
+    fn loader<D: Dataset + 'static>(ds: Arc<D>, workers: usize, batch: usize, shuffle: bool) -> Loader<D> {
+        let config = LoaderConfig { batch_size: batch, workers, prefetch: 2, shuffle, drop_last: false };
+        Loader::new(ds, Arc::new(presets::imagenet_train(16)), config).unwrap()
+    }
+
+    #[test]
+    fn batches_are_deterministic_for_any_worker_count() {
+        let dir = tempfile::tempdir().unwrap();
+        imagenet_like(dir.path());
+        let ds = Arc::new(ImageFolder::open(dir.path()).unwrap());
+        let collect = |workers| loader(ds.clone(), workers, 5, true).epoch(7, 2).map(Result::unwrap).collect::<Vec<_>>();
+        let one = collect(1);
+        assert_eq!(one, collect(3), "same batches on 1 and 3 workers");
+        assert_eq!(one.len(), 4, "16 files in batches of 5");
+        let b = &one[0];
+        assert_eq!((b.c, b.h, b.w), (3, 16, 16));
+        assert_eq!(b.images.len(), b.n * 3 * 16 * 16);
+        // Every readable file appears once; the two bad ones are skipped and reported.
+        let mut seen: Vec<usize> = one.iter().flat_map(|b| b.indices.clone()).collect();
+        seen.sort_unstable();
+        assert_eq!(seen.len(), 14);
+        seen.dedup();
+        assert_eq!(seen.len(), 14);
+        let skipped: Vec<String> = one.iter().flat_map(|b| b.skipped.iter().map(|s| s.path.file_name().unwrap().to_string_lossy().into_owned())).collect();
+        let mut skipped = skipped;
+        skipped.sort();
+        assert_eq!(skipped, vec!["n1_truncated.JPEG", "n1_zzz_garbage.JPEG"]);
+        for b in &one {
+            assert_eq!(b.labels, b.indices.iter().map(|&i| ds.label(i)).collect::<Vec<_>>());
+        }
+        let other_epoch: Vec<Batch> = loader(ds.clone(), 2, 5, true).epoch(7, 3).map(Result::unwrap).collect();
+        assert_ne!(one[0].indices, other_epoch[0].indices, "each epoch reshuffles");
+    }
+
+    #[test]
+    fn skipped_files_are_collected_once_with_reasons() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = imagenet_like(dir.path());
+        let l = loader(Arc::new(ImageFolder::open(dir.path()).unwrap()), 2, 4, false);
+        for _ in 0..2 {
+            assert_eq!(l.epoch(0, 0).map(|b| b.unwrap().n).sum::<usize>(), 14);
+        }
+        let s = l.skipped();
+        assert_eq!(s.len(), 2, "each bad file once across epochs");
+        assert!(s[0].path.ends_with(&bad[0]) && s[0].reason.contains("truncated"), "{s:?}");
+        assert!(s[1].path.ends_with(&bad[1]) && s[1].reason.contains("unrecognised"), "{s:?}");
+    }
+
+    #[test]
+    fn unshuffled_drop_last_and_in_memory() {
+        let cfg = crate::world::WorldConfig::from_toml_str("[splits.val]\nimages_per_class = 3\n", "t").unwrap();
+        let ds = Arc::new(InMemoryDataset::from_world(&cfg, crate::world::Split::Val));
+        assert_eq!(ds.len(), 30);
+        let config = LoaderConfig { batch_size: 8, workers: 2, prefetch: 3, shuffle: false, drop_last: true };
+        let eval = Loader::new(ds.clone(), Arc::new(presets::eval_transform(64, 56)), config).unwrap();
+        let batches: Vec<Batch> = eval.epoch(0, 0).map(Result::unwrap).collect();
+        assert_eq!(batches.len(), 3, "30 images, batches of 8, last dropped");
+        assert_eq!(batches[1].indices, (8..16).collect::<Vec<_>>());
+        assert_eq!((batches[0].h, batches[0].w), (56, 56));
+        // Normalized with ImageNet statistics: values span roughly [-2.1, 2.6].
+        let (lo, hi) = batches[0].images.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+        assert!(lo >= -2.2 && hi <= 2.7 && hi - lo > 2.0, "{lo}..{hi}");
+        assert!(Loader::new(ds, Arc::new(presets::imagenet_train(8)), LoaderConfig { batch_size: 0, ..LoaderConfig::default() }).is_err());
+    }
+}

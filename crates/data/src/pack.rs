@@ -133,6 +133,12 @@ pub struct PackedDataset {
     entries: Vec<Entry>,
 }
 
+impl std::fmt::Debug for PackedDataset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PackedDataset({}, {} images)", self.path.display(), self.entries.len())
+    }
+}
+
 impl PackedDataset {
     /// Maps a pack and checks its structure; a damaged file is an error naming it.
     pub fn open(path: &Path) -> Result<Self> {
@@ -200,5 +206,54 @@ impl Dataset for PackedDataset {
     fn load(&self, index: usize) -> Result<RgbImage> {
         let (h, w, px) = self.pixels(index);
         RgbImage::from_raw(w, h, px.to_vec()).ok_or_else(|| DataError::format(&self.path, format!("image {index} has a bad size")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::imagenet_like;
+
+    #[test]
+    fn pack_round_trips_decoded_pixels_and_skips_bad_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = imagenet_like(&dir.path().join("train"));
+        let folder = ImageFolder::open(&dir.path().join("train")).unwrap();
+        let out = dir.path().join("train.pack");
+        let (header, skipped) = write_pack(&folder, &out, 32, &|_, _| {}).unwrap();
+        assert_eq!(header.count, 14);
+        assert_eq!(skipped.len(), 2);
+        assert!(header.skipped[0].0.ends_with(&bad[0]));
+        let pack = PackedDataset::open(&out).unwrap();
+        assert_eq!(pack.len(), 14);
+        assert_eq!(pack.header().classes, vec!["n0", "n1", "n2"]);
+        let good: Vec<&crate::Sample> = folder.samples.iter().filter(|s| !bad.contains(&s.file_name)).collect();
+        for (i, s) in good.iter().enumerate() {
+            assert_eq!(pack.name(i), s.file_name);
+            assert_eq!(pack.label(i), s.label);
+            let decoded = fit(load_rgb(&s.path).unwrap(), 32);
+            assert_eq!(pack.load(i).unwrap(), decoded, "{} round-trips", s.file_name);
+            let (h, w, _) = pack.pixels(i);
+            assert!(h.min(w) <= 32);
+        }
+        // Images already small enough keep their size.
+        let gray = good.iter().position(|s| s.file_name == "n1_gray.JPEG").unwrap();
+        assert_eq!(pack.load(gray).unwrap().dimensions(), (32, 24));
+    }
+
+    #[test]
+    fn damaged_packs_are_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        imagenet_like(&dir.path().join("train"));
+        let folder = ImageFolder::open(&dir.path().join("train")).unwrap();
+        let out = dir.path().join("p.pack");
+        write_pack(&folder, &out, 0, &|_, _| {}).unwrap();
+        let bytes = std::fs::read(&out).unwrap();
+        std::fs::write(&out, &bytes[..bytes.len() - 10]).unwrap();
+        let e = PackedDataset::open(&out).unwrap_err().to_string();
+        assert!(e.contains("p.pack") && e.contains("outside the file"), "{e}");
+        std::fs::write(&out, b"JPEG....").unwrap();
+        assert!(PackedDataset::open(&out).unwrap_err().to_string().contains("bad magic"));
+        assert!(PackedDataset::open(&dir.path().join("nope.pack")).is_err());
     }
 }

@@ -43,7 +43,15 @@
 //! ## Exactness
 //! Each deterministic op reproduces torchvision's *tensor* back-end on uint8 images to within
 //! 1 on every pixel (tests compare against committed torchvision outputs; see
-//! `tests/fixtures/README.md` for where the PIL back-end differs).
+//! `tests/fixtures/README.md` for where the PIL back-end differs). Images stay RGB8 between
+//! ops, as torchvision's uint8 pipeline does; inside an op, arithmetic runs in f32 (or exact
+//! integers) exactly where torch's does, rounding once at the end like torch.
+//!
+//! ## Speed
+//! Hot loops (colour blends, hue, grayscale, resampling) are written over fixed-size lanes so
+//! LLVM vectorizes them, and compiled twice: portable, and with AVX2+FMA picked at run time
+//! (`simd.rs`; a test checks both give the same bytes). `BENCHMARKS.md` compares the training
+//! pipeline with torchvision (`scripts/bench-augment.sh`).
 
 pub mod batch;
 pub mod compose;

@@ -1,0 +1,493 @@
+//! The training config: one TOML file per experiment cell, `--set key=value` overrides, checks
+//! that name the offending key, and the resolved form written into the run directory.
+//!
+//! `[data]` and `[[augment]]` are kept as raw TOML and handed to `spillover-data` and
+//! `spillover-augment`, which own their schemas.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use spillover_models::{ModelConfig, Pooling, ResNetConfig, VitConfig};
+
+use crate::TrainError;
+use crate::schedule::ScheduleKind;
+
+/// A whole training cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// The network.
+    pub model: ModelSection,
+    /// The optimizer.
+    #[serde(default)]
+    pub optim: OptimSection,
+    /// The learning-rate schedule.
+    #[serde(default)]
+    pub schedule: ScheduleSection,
+    /// Epochs, batch size, seed and the like.
+    #[serde(default)]
+    pub train: TrainSection,
+    /// Data source (owned by `spillover-data`); empty means the synthetic world.
+    #[serde(default)]
+    pub data: toml::Table,
+    /// Augmentation pipeline (owned by `spillover-augment`).
+    #[serde(default)]
+    pub augment: Vec<toml::Table>,
+}
+
+/// `[model]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSection {
+    /// `resnet18`, `resnet34`, `resnet50`, `vit_tiny`, `vit_small`, `vit_base` or `vit`
+    /// (all ViT sizes from `dim`/`depth`/`heads`).
+    pub arch: String,
+    /// ResNet: 3×3 stem without max-pool, for 32–64 px images.
+    #[serde(default)]
+    pub small_input: bool,
+    /// ResNet: zero gamma on the last BatchNorm of each residual branch.
+    #[serde(default)]
+    pub zero_init_residual: bool,
+    /// ResNet: channels of the first stage.
+    #[serde(default = "default_width")]
+    pub width: usize,
+    /// ViT: patch side in pixels.
+    #[serde(default = "default_patch")]
+    pub patch_size: usize,
+    /// ViT (`arch = "vit"`): token width.
+    #[serde(default = "default_dim")]
+    pub dim: usize,
+    /// ViT (`arch = "vit"`): blocks.
+    #[serde(default = "default_depth")]
+    pub depth: usize,
+    /// ViT (`arch = "vit"`): heads.
+    #[serde(default = "default_heads")]
+    pub heads: usize,
+    /// ViT: `cls` or `mean`.
+    #[serde(default = "default_pooling")]
+    pub pooling: String,
+}
+
+fn default_width() -> usize {
+    64
+}
+fn default_patch() -> usize {
+    16
+}
+fn default_dim() -> usize {
+    192
+}
+fn default_depth() -> usize {
+    12
+}
+fn default_heads() -> usize {
+    3
+}
+fn default_pooling() -> String {
+    "cls".into()
+}
+
+/// Which optimizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptimKind {
+    /// SGD with (optionally Nesterov) momentum and coupled L2 weight decay (PyTorch's `SGD`).
+    Sgd,
+    /// Adam with decoupled weight decay (PyTorch's `AdamW`).
+    Adamw,
+}
+
+/// `[optim]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OptimSection {
+    /// `sgd` or `adamw`.
+    pub kind: OptimKind,
+    /// Peak learning rate (after warm-up).
+    pub lr: f64,
+    /// SGD momentum (0 disables it).
+    pub momentum: f64,
+    /// SGD Nesterov momentum.
+    pub nesterov: bool,
+    /// Weight decay.
+    pub weight_decay: f64,
+    /// Also decay norm weights, biases and ViT tokens (the usual recipe does not).
+    pub decay_norm_and_bias: bool,
+    /// AdamW betas.
+    pub betas: [f32; 2],
+    /// AdamW epsilon.
+    pub eps: f32,
+}
+
+impl Default for OptimSection {
+    fn default() -> Self {
+        Self {
+            kind: OptimKind::Sgd,
+            lr: 0.1,
+            momentum: 0.9,
+            nesterov: false,
+            weight_decay: 1e-4,
+            decay_norm_and_bias: false,
+            betas: [0.9, 0.999],
+            eps: 1e-8,
+        }
+    }
+}
+
+/// `[schedule]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleSection {
+    /// `constant`, `cosine` or `step`.
+    pub kind: ScheduleKind,
+    /// Linear warm-up, in epochs (fractions allowed).
+    pub warmup_epochs: f64,
+    /// Cosine floor.
+    pub min_lr: f64,
+    /// Step: epochs at which the rate is multiplied by `gamma`.
+    pub milestones: Vec<usize>,
+    /// Step: decay every `step_size` epochs (instead of `milestones`).
+    pub step_size: Option<usize>,
+    /// Step: decay factor.
+    pub gamma: f64,
+}
+
+impl Default for ScheduleSection {
+    fn default() -> Self {
+        Self {
+            kind: ScheduleKind::Cosine,
+            warmup_epochs: 0.0,
+            min_lr: 0.0,
+            milestones: vec![],
+            step_size: None,
+            gamma: 0.1,
+        }
+    }
+}
+
+/// Numeric precision of training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    /// f32 everywhere.
+    F32,
+    /// f16 where the device supports it (wgpu), f32 otherwise, with a warning.
+    F16,
+    /// bf16 where the device supports it, f32 otherwise, with a warning.
+    Bf16,
+}
+
+/// `[train]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainSection {
+    /// Epochs of the whole run.
+    pub epochs: usize,
+    /// Images per optimizer step (over all devices).
+    pub batch_size: usize,
+    /// Images per evaluation batch.
+    pub eval_batch_size: usize,
+    /// Seed of weights, data order and augmentation.
+    pub seed: u64,
+    /// Label smoothing ε (0 = plain cross-entropy).
+    pub label_smoothing: f64,
+    /// Log training scalars every this many steps.
+    pub log_every: usize,
+    /// Keep the checkpoints of this many latest epochs.
+    pub keep_checkpoints: usize,
+    /// Images in the augmented-sample grid logged to TensorBoard (0 = none).
+    pub image_grid: usize,
+    /// Floating-point precision.
+    pub precision: Precision,
+}
+
+impl Default for TrainSection {
+    fn default() -> Self {
+        Self {
+            epochs: 10,
+            batch_size: 64,
+            eval_batch_size: 256,
+            seed: 0,
+            label_smoothing: 0.0,
+            log_every: 10,
+            keep_checkpoints: 2,
+            image_grid: 16,
+            precision: Precision::F32,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Reads `path`, applies `overrides` (`key.path=value`, value in TOML syntax or a bare
+    /// string) and checks the result.
+    pub fn load(path: &Path, overrides: &[String]) -> Result<Self, TrainError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
+        let origin = path.display().to_string();
+        Self::parse(&text, &origin, overrides)
+    }
+
+    /// Parses config text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str, overrides: &[String]) -> Result<Self, TrainError> {
+        let mut table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| TrainError::Config {
+                    origin: origin.into(),
+                    message: e.to_string(),
+                })?;
+        for kv in overrides {
+            apply_override(&mut table, kv).map_err(|message| TrainError::Config {
+                origin: format!("--set {kv}"),
+                message,
+            })?;
+        }
+        let config: TrainConfig =
+            table
+                .try_into()
+                .map_err(|e: toml::de::Error| TrainError::Config {
+                    origin: origin.into(),
+                    message: e.to_string(),
+                })?;
+        config.validate().map_err(|message| TrainError::Config {
+            origin: origin.into(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    /// The config as TOML, every default spelled out.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a TrainConfig always serializes")
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let t = &self.train;
+        let o = &self.optim;
+        let s = &self.schedule;
+        let checks: [(bool, &str); 10] = [
+            (t.epochs > 0, "train.epochs must be at least 1"),
+            (t.batch_size > 0, "train.batch_size must be at least 1"),
+            (
+                t.eval_batch_size > 0,
+                "train.eval_batch_size must be at least 1",
+            ),
+            (
+                (0.0..1.0).contains(&t.label_smoothing),
+                "train.label_smoothing must be in [0, 1)",
+            ),
+            (t.log_every > 0, "train.log_every must be at least 1"),
+            (
+                o.lr > 0.0 && o.lr.is_finite(),
+                "optim.lr must be a positive number",
+            ),
+            (
+                (0.0..1.0).contains(&o.momentum),
+                "optim.momentum must be in [0, 1)",
+            ),
+            (
+                o.weight_decay >= 0.0,
+                "optim.weight_decay must not be negative",
+            ),
+            (
+                s.warmup_epochs >= 0.0 && s.warmup_epochs <= t.epochs as f64,
+                "schedule.warmup_epochs must be in [0, train.epochs]",
+            ),
+            (
+                s.gamma > 0.0 && s.min_lr >= 0.0 && s.min_lr <= o.lr,
+                "schedule.gamma must be positive and schedule.min_lr in [0, optim.lr]",
+            ),
+        ];
+        if let Some((_, msg)) = checks.iter().find(|(ok, _)| !ok) {
+            return Err((*msg).into());
+        }
+        if o.nesterov && o.momentum == 0.0 {
+            return Err("optim.nesterov needs optim.momentum > 0".into());
+        }
+        if s.kind == ScheduleKind::Step && s.milestones.is_empty() && s.step_size.is_none() {
+            return Err(
+                "schedule.kind = \"step\" needs schedule.milestones or schedule.step_size".into(),
+            );
+        }
+        if !s.milestones.windows(2).all(|w| w[0] < w[1]) {
+            return Err("schedule.milestones must be strictly increasing".into());
+        }
+        if s.step_size == Some(0) {
+            return Err("schedule.step_size must be at least 1".into());
+        }
+        // Catch model typos before any data is loaded.
+        self.model_config(10, 32, 3)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Milestones of a step schedule (from `step_size` if given).
+    pub fn milestones(&self) -> Vec<usize> {
+        match self.schedule.step_size {
+            Some(k) => (1..)
+                .map(|i| i * k)
+                .take_while(|&m| m < self.train.epochs.max(1))
+                .collect(),
+            None => self.schedule.milestones.clone(),
+        }
+    }
+
+    /// The model for a dataset of `num_classes` classes and `image_size` px square images.
+    pub fn model_config(
+        &self,
+        num_classes: usize,
+        image_size: usize,
+        channels: usize,
+    ) -> Result<ModelConfig, TrainError> {
+        let m = &self.model;
+        let seed = self.train.seed;
+        let bad = |message: String| TrainError::Config {
+            origin: "[model]".into(),
+            message,
+        };
+        let pooling = match m.pooling.as_str() {
+            "cls" => Pooling::Cls,
+            "mean" => Pooling::Mean,
+            other => {
+                return Err(bad(format!(
+                    "model.pooling = {other:?} is not \"cls\" or \"mean\""
+                )));
+            }
+        };
+        let config = match m.arch.as_str() {
+            arch @ ("resnet18" | "resnet34" | "resnet50" | "resnet101" | "resnet152") => {
+                let depth: usize = arch["resnet".len()..].parse().expect("matched digits");
+                ModelConfig::ResNet(
+                    ResNetConfig::new(depth, num_classes)
+                        .with_small_input(m.small_input)
+                        .with_width(m.width)
+                        .with_zero_init_residual(m.zero_init_residual)
+                        .with_in_channels(channels)
+                        .with_seed(seed),
+                )
+            }
+            arch @ ("vit_tiny" | "vit_small" | "vit_base" | "vit") => {
+                let base = match arch {
+                    "vit_tiny" => VitConfig::tiny(image_size, m.patch_size, num_classes),
+                    "vit_small" => VitConfig::small(image_size, m.patch_size, num_classes),
+                    "vit_base" => VitConfig::base(image_size, m.patch_size, num_classes),
+                    _ => VitConfig::new(image_size, m.patch_size, num_classes)
+                        .with_dim(m.dim)
+                        .with_depth(m.depth)
+                        .with_heads(m.heads),
+                };
+                ModelConfig::Vit(
+                    base.with_pooling(pooling)
+                        .with_in_channels(channels)
+                        .with_seed(seed),
+                )
+            }
+            other => {
+                return Err(bad(format!(
+                    "model.arch = {other:?} is not one of resnet18, resnet34, resnet50, resnet101, resnet152, vit_tiny, vit_small, vit_base, vit"
+                )));
+            }
+        };
+        config.validate().map_err(|e| bad(e.to_string()))?;
+        Ok(config)
+    }
+}
+
+/// Sets `a.b.c = value` in `table`; `value` is parsed as TOML, or taken as a string.
+fn apply_override(table: &mut toml::Table, kv: &str) -> Result<(), String> {
+    let (key, raw) = kv
+        .split_once('=')
+        .ok_or("expected key=value, e.g. train.epochs=2")?;
+    let key = key.trim();
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(format!("malformed key {key:?}"));
+    }
+    let value = format!("v = {}", raw.trim())
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.trim().to_string()));
+    let (last, path) = parts.split_last().expect("non-empty");
+    let mut node = table;
+    for (i, part) in path.iter().enumerate() {
+        let entry = node
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(Default::default()));
+        node = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("{} is not a table", parts[..=i].join(".")))?;
+    }
+    node.insert(last.to_string(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "[model]\narch = \"resnet18\"\nsmall_input = true\n";
+
+    #[test]
+    fn defaults_fill_a_minimal_config_and_round_trip() {
+        let c = TrainConfig::parse(MINIMAL, "t.toml", &[]).unwrap();
+        assert_eq!(c.train.epochs, 10);
+        assert_eq!(c.optim.kind, OptimKind::Sgd);
+        let again = TrainConfig::parse(&c.to_toml(), "resolved", &[]).unwrap();
+        assert_eq!(c, again);
+    }
+
+    #[test]
+    fn overrides_set_nested_values_with_toml_types() {
+        let sets = [
+            "train.epochs=2".to_string(),
+            "optim.kind=adamw".into(),
+            "schedule.milestones=[1, 3]".into(),
+        ];
+        let c = TrainConfig::parse(MINIMAL, "t.toml", &sets).unwrap();
+        assert_eq!(c.train.epochs, 2);
+        assert_eq!(c.optim.kind, OptimKind::Adamw);
+        assert_eq!(c.schedule.milestones, vec![1, 3]);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let err = |text: &str, sets: &[&str]| {
+            let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+            TrainConfig::parse(text, "cell.toml", &sets)
+                .unwrap_err()
+                .to_string()
+        };
+        let e = err(MINIMAL, &["train.epochz=2"]);
+        assert!(e.contains("epochz") && e.contains("cell.toml"), "{e}");
+        let e = err(MINIMAL, &["train.epochs=0"]);
+        assert!(e.contains("train.epochs"), "{e}");
+        let e = err("[model]\narch = \"resnet19\"\n", &[]);
+        assert!(e.contains("resnet19"), "{e}");
+        let e = err("[model\narch = 1", &[]);
+        assert!(e.contains("line 1"), "{e}");
+        let e = err(MINIMAL, &["model.arch.x=1"]);
+        assert!(e.contains("model.arch is not a table"), "{e}");
+        let e = err("[model]\narch = \"vit\"\ndim = 100\nheads = 3\n", &[]);
+        assert!(e.contains("heads 3 does not divide dim 100"), "{e}");
+        let e = err(MINIMAL, &["schedule.kind=step"]);
+        assert!(e.contains("milestones"), "{e}");
+    }
+
+    #[test]
+    fn step_size_expands_to_milestones() {
+        let c = TrainConfig::parse(
+            MINIMAL,
+            "t",
+            &["train.epochs=10".into(), "schedule.step_size=3".into()],
+        )
+        .unwrap();
+        assert_eq!(c.milestones(), vec![3, 6, 9]);
+    }
+
+    #[test]
+    fn data_and_augment_pass_through() {
+        let text = format!("{MINIMAL}[data]\npath = \"/x\"\n[[augment]]\nop = \"flip\"\np = 0.5\n");
+        let c = TrainConfig::parse(&text, "t", &[]).unwrap();
+        assert_eq!(c.data["path"].as_str(), Some("/x"));
+        assert_eq!(c.augment[0]["op"].as_str(), Some("flip"));
+    }
+}

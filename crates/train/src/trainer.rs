@@ -1,0 +1,445 @@
+//! The epoch loop: train, evaluate, log, checkpoint; at the end, export predictions and score
+//! them per factor.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::Device;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64;
+use spillover_models::Classifier;
+
+use crate::TrainError;
+use crate::checkpoint::{self, EpochRecord, TrainState};
+use crate::config::{Precision, TrainConfig};
+use crate::data::TrainData;
+use crate::device::{self, BackendChoice, Selected};
+use crate::metrics::{Tally, rank_hits, softmax_at};
+use crate::predictions::{self, Prediction};
+use crate::schedule::LrSchedule;
+use crate::step::{images_tensor, train_step};
+use crate::tensorboard::{EventWriter, image_grid};
+
+/// How to run (as opposed to what to train, which is the [`TrainConfig`]).
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Compute backend.
+    pub backend: BackendChoice,
+    /// Use at most this many devices (all found when `None`).
+    pub max_devices: Option<usize>,
+    /// Continue from the latest checkpoint in the run directory.
+    pub resume: bool,
+    /// Stop after this many epochs of this invocation (resume later).
+    pub stop_after: Option<usize>,
+    /// Draw progress bars on the terminal.
+    pub progress: bool,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// Backend actually used, e.g. `flex` or `wgpu (2 devices)`.
+    pub backend: String,
+    /// One record per completed epoch, including those of earlier invocations.
+    pub history: Vec<EpochRecord>,
+    /// True when all `train.epochs` are done (predictions were exported).
+    pub finished: bool,
+    /// `RUN_DIR/predictions.csv` once finished.
+    pub predictions: Option<PathBuf>,
+    /// The model at the end of this invocation.
+    pub model: Classifier,
+}
+
+const CONFIG_FILE: &str = "config.toml";
+
+/// Checks the run directory and writes the resolved config; returns the checkpoint to resume.
+fn prepare_run_dir(
+    config: &TrainConfig,
+    out: &Path,
+    resume: bool,
+) -> Result<Option<PathBuf>, TrainError> {
+    let config_path = out.join(CONFIG_FILE);
+    let epochs = checkpoint::complete_epochs(out)?;
+    let run_dir_err = |message: String| TrainError::RunDir {
+        path: out.to_path_buf(),
+        message,
+    };
+    if resume {
+        let saved =
+            std::fs::read_to_string(&config_path).map_err(|e| TrainError::io(&config_path, e))?;
+        let saved = TrainConfig::parse(&saved, &config_path.display().to_string(), &[])?;
+        if saved != *config {
+            return Err(run_dir_err(format!(
+                "--resume with a config that differs from the run's {CONFIG_FILE}; resume with the same config and --set values (diff the two with `spillover train --print-config`)"
+            )));
+        }
+        let Some(&last) = epochs.last() else {
+            return Err(run_dir_err("--resume but there is no complete checkpoint under checkpoints/; start without --resume".into()));
+        };
+        return Ok(Some(checkpoint::epoch_dir(out, last)));
+    }
+    if !epochs.is_empty() {
+        return Err(run_dir_err(
+            "already holds checkpoints; pass --resume to continue that run or choose a new --out"
+                .into(),
+        ));
+    }
+    let text = config.to_toml();
+    spillover_factors::atomic::write_bytes_atomic(&config_path, text.as_bytes())
+        .map_err(|e| TrainError::io(&config_path, e))?;
+    Ok(None)
+}
+
+/// Switches the devices to half precision when asked and supported.
+fn apply_precision(selected: &mut Selected, precision: Precision) -> Option<String> {
+    use burn::tensor::FloatDType;
+    let dtype = match precision {
+        Precision::F32 => return None,
+        Precision::F16 => FloatDType::F16,
+        Precision::Bf16 => FloatDType::BF16,
+    };
+    if selected.is_flex() || !selected.devices.iter().all(|d| d.supports_dtype(dtype)) {
+        return Some(format!(
+            "{} does not support {precision:?} training; using f32",
+            selected.name
+        ));
+    }
+    for device in &mut selected.devices {
+        if let Err(e) = device.configure(dtype) {
+            return Some(format!(
+                "could not switch {} to {precision:?} ({e:?}); using f32",
+                selected.name
+            ));
+        }
+    }
+    None
+}
+
+fn progress_bar(len: u64, prefix: String, visible: bool) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len).with_prefix(prefix);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>12} [{bar:30}] {pos}/{len} {msg} [{elapsed_precise} < {eta_precise}]",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+struct Session<'a> {
+    config: &'a TrainConfig,
+    data: &'a dyn TrainData,
+    devices: Vec<Device>,
+    optim: ModuleOptimizer,
+    schedule: LrSchedule,
+    state: TrainState,
+    events: EventWriter,
+    progress: bool,
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> TrainError + '_ {
+    move |e| TrainError::io(path, e)
+}
+
+impl Session<'_> {
+    fn train_epoch(
+        &mut self,
+        mut model: Classifier,
+    ) -> Result<(Classifier, Tally, f64), TrainError> {
+        let t = &self.config.train;
+        let epoch = self.state.epoch + 1;
+        let epoch_seed = self.state.rng.next_u64();
+        let bar = progress_bar(
+            self.schedule.steps_per_epoch,
+            format!("epoch {epoch}/{}", t.epochs),
+            self.progress,
+        );
+        let mut tally = Tally::default();
+        let started = Instant::now();
+        let events_path = self.events.path().to_path_buf();
+        for batch in self.data.train_batches(epoch_seed, t.batch_size)? {
+            let batch = batch?;
+            if self.state.step == 0 && t.image_grid > 0 {
+                let n = t.image_grid.min(batch.len());
+                let s = batch.shape;
+                let (rgb, w, h) = image_grid(
+                    &batch.images[..n * s[1] * s[2] * s[3]],
+                    [n, s[1], s[2], s[3]],
+                    self.data.normalization(),
+                    8,
+                );
+                self.events
+                    .image("train/augmented_samples", 0, &rgb, w, h)
+                    .map_err(io_err(&events_path))?;
+            }
+            let lr = self.schedule.lr_at(self.state.step);
+            let labels = batch.labels.clone();
+            let out = train_step(
+                model,
+                &mut self.optim,
+                batch,
+                lr,
+                t.label_smoothing,
+                &self.devices,
+            )?;
+            model = out.model;
+            if !out.loss.is_finite() {
+                return Err(TrainError::Backend(format!(
+                    "loss became {} at step {} (lr {lr}); lower optim.lr or add schedule.warmup_epochs",
+                    out.loss, self.state.step
+                )));
+            }
+            tally.add(out.loss, &out.logits, &labels);
+            self.state.step += 1;
+            let per_sec = tally.images as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            bar.inc(1);
+            bar.set_message(format!(
+                "loss {:.3} top1 {:.1}% {:.0} img/s",
+                tally.loss(),
+                100.0 * tally.top1(),
+                per_sec
+            ));
+            if self.state.step % t.log_every as u64 == 0 {
+                let step = self.state.step;
+                for (tag, v) in [
+                    ("train/loss", out.loss),
+                    ("train/lr", lr),
+                    ("train/images_per_sec", per_sec),
+                ] {
+                    self.events
+                        .scalar(tag, step, v as f32)
+                        .map_err(io_err(&events_path))?;
+                }
+                self.events.flush().map_err(io_err(&events_path))?;
+            }
+        }
+        bar.finish_and_clear();
+        let per_sec = tally.images as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        Ok((model, tally, per_sec))
+    }
+
+    fn evaluate(
+        &self,
+        model: &Classifier,
+        keep_predictions: bool,
+    ) -> Result<(Tally, Vec<Prediction>), TrainError> {
+        let device = self.devices[0].clone().inner();
+        let model = model.valid();
+        let t = &self.config.train;
+        let batches = self.data.eval_len().div_ceil(t.eval_batch_size) as u64;
+        let bar = progress_bar(batches, "evaluate".into(), self.progress);
+        let mut tally = Tally::default();
+        let mut rows = Vec::new();
+        for batch in self.data.eval_batches(t.eval_batch_size)? {
+            let batch = batch?;
+            let labels = batch.labels.clone();
+            let names = batch.file_names.clone();
+            let logits = model
+                .forward(images_tensor(batch, &device))
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("float logits");
+            let k = logits.len() / labels.len().max(1);
+            let mut loss = 0.0;
+            for ((row, &label), name) in logits.chunks(k).zip(&labels).zip(names) {
+                loss += crate::metrics::row_cross_entropy(row, label, t.label_smoothing);
+                if keep_predictions {
+                    let (class, _, _) = rank_hits(row, label);
+                    rows.push(Prediction {
+                        file_name: name,
+                        class,
+                        probability: softmax_at(row, class),
+                    });
+                }
+            }
+            tally.add(loss / labels.len() as f64, &logits, &labels);
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        Ok((tally, rows))
+    }
+}
+
+/// Trains `config` on `data`, writing everything into `out` (the run directory).
+pub fn run(
+    config: &TrainConfig,
+    data: &dyn TrainData,
+    out: &Path,
+    opts: &RunOptions,
+) -> Result<RunOutcome, TrainError> {
+    let t = &config.train;
+    if data.train_len() < t.batch_size {
+        return Err(TrainError::Config {
+            origin: "train.batch_size".into(),
+            message: format!(
+                "{} is larger than the training split ({} images); lower it",
+                t.batch_size,
+                data.train_len()
+            ),
+        });
+    }
+    let resume_from = prepare_run_dir(config, out, opts.resume)?;
+
+    let mut selected = device::select(opts.backend, opts.max_devices);
+    for warning in selected
+        .warning
+        .clone()
+        .into_iter()
+        .chain(apply_precision(&mut selected, t.precision))
+    {
+        tracing::warn!("{warning}");
+    }
+    let devices: Vec<Device> = selected
+        .devices
+        .iter()
+        .map(|d| d.clone().autodiff())
+        .collect();
+
+    let [c, h, w] = data.image_shape();
+    if h != w && config.model.arch.starts_with("vit") {
+        return Err(TrainError::Config {
+            origin: "[model]".into(),
+            message: format!("ViT needs square images, the data has {h}x{w}"),
+        });
+    }
+    let model_config = config.model_config(data.num_classes(), h, c)?;
+    let mut model = model_config.init(&devices[0])?;
+    let mut state = TrainState {
+        epoch: 0,
+        step: 0,
+        rng: Pcg64::seed_from_u64(t.seed),
+        history: vec![],
+    };
+    let mut optim_record = None;
+    if let Some(dir) = &resume_from {
+        let loaded = checkpoint::load(dir, model)?;
+        model = loaded.model;
+        state = loaded.state;
+        optim_record = Some(loaded.optimizer);
+        tracing::info!(
+            "resuming {} after epoch {} (step {})",
+            out.display(),
+            state.epoch,
+            state.step
+        );
+    }
+    let mut optim = crate::optim::build(&config.optim, &model);
+    if let Some(record) = optim_record {
+        optim = optim.load_record(record);
+    }
+
+    let steps_per_epoch = (data.train_len() / t.batch_size) as u64;
+    let schedule = LrSchedule {
+        base_lr: config.optim.lr,
+        kind: config.schedule.kind.clone(),
+        min_lr: config.schedule.min_lr,
+        milestones: config.milestones(),
+        gamma: config.schedule.gamma,
+        warmup_steps: (config.schedule.warmup_epochs * steps_per_epoch as f64).round() as u64,
+        steps_per_epoch,
+        total_steps: steps_per_epoch * t.epochs as u64,
+    };
+    let events = EventWriter::create(out).map_err(|e| TrainError::io(out, e))?;
+    tracing::info!(
+        "training {} ({} parameters) on {}: {} train / {} eval images, {} steps per epoch",
+        config.model.arch,
+        spillover_models::trainable_params(&model),
+        selected.name,
+        data.train_len(),
+        data.eval_len(),
+        steps_per_epoch
+    );
+    let mut session = Session {
+        config,
+        data,
+        devices,
+        optim,
+        schedule,
+        state,
+        events,
+        progress: opts.progress,
+    };
+
+    let first_epoch = session.state.epoch;
+    while session.state.epoch < t.epochs {
+        if opts
+            .stop_after
+            .is_some_and(|k| session.state.epoch - first_epoch >= k)
+        {
+            break;
+        }
+        let (trained, train_tally, per_sec) = session.train_epoch(model)?;
+        model = trained;
+        let (eval_tally, _) = session.evaluate(&model, false)?;
+        session.state.epoch += 1;
+        let record = EpochRecord {
+            epoch: session.state.epoch,
+            lr: session.schedule.lr_at(session.state.step.saturating_sub(1)),
+            train_loss: train_tally.loss(),
+            train_top1: train_tally.top1(),
+            eval_loss: eval_tally.loss(),
+            eval_top1: eval_tally.top1(),
+            eval_top5: eval_tally.top5(),
+            images_per_sec: per_sec,
+        };
+        log_epoch(&mut session.events, &record, session.state.step)
+            .map_err(|e| TrainError::io(out, e))?;
+        session.state.history.push(record);
+        checkpoint::save(
+            out,
+            &model,
+            &session.optim,
+            &session.state,
+            t.keep_checkpoints,
+        )?;
+    }
+
+    let finished = session.state.epoch >= t.epochs;
+    let mut predictions_path = None;
+    if finished {
+        let (_, rows) = session.evaluate(&model, true)?;
+        let path = out.join("predictions.csv");
+        predictions::write(&path, &rows)?;
+        predictions_path = Some(path);
+    }
+    Ok(RunOutcome {
+        backend: selected.name,
+        history: session.state.history,
+        finished,
+        predictions: predictions_path,
+        model,
+    })
+}
+
+fn log_epoch(events: &mut EventWriter, r: &EpochRecord, step: u64) -> std::io::Result<()> {
+    tracing::info!(
+        "epoch {}: train loss {:.4} top1 {:.2}% | eval loss {:.4} top1 {:.2}% top5 {:.2}% | lr {:.3e} | {:.1} img/s",
+        r.epoch,
+        r.train_loss,
+        100.0 * r.train_top1,
+        r.eval_loss,
+        100.0 * r.eval_top1,
+        100.0 * r.eval_top5,
+        r.lr,
+        r.images_per_sec
+    );
+    for (tag, v) in [
+        ("epoch/train_loss", r.train_loss),
+        ("epoch/train_top1", r.train_top1),
+        ("eval/loss", r.eval_loss),
+        ("eval/top1", r.eval_top1),
+        ("eval/top5", r.eval_top5),
+        ("epoch/lr", r.lr),
+        ("epoch/images_per_sec", r.images_per_sec),
+    ] {
+        events.scalar(tag, step, v as f32)?;
+    }
+    events.flush()
+}

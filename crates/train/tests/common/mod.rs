@@ -1,0 +1,81 @@
+//! Shared helpers of the integration tests: small in-memory datasets and weight snapshots.
+#![allow(dead_code)]
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::Tensor;
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64;
+use spillover_train::{InMemoryData, Split};
+
+/// `n` images of `classes` learnable patterns: class k lights a bright square in cell k of a
+/// 2×2 grid (channel k % 3), with jittered position and Gaussian-ish noise.
+pub fn patterns(n: usize, classes: usize, size: usize, seed: u64) -> Split {
+    let mut rng = Pcg64::seed_from_u64(seed);
+    let mut split = Split::default();
+    let half = size / 2;
+    for i in 0..n {
+        let label = (i % classes) as u32;
+        let mut img = vec![0f32; 3 * size * size];
+        for v in img.iter_mut() {
+            *v = (rng.random::<f32>() - 0.5) * 0.6;
+        }
+        let (cy, cx) = ((label as usize / 2 % 2) * half, (label as usize % 2) * half);
+        let (jy, jx) = (rng.random_range(0..half / 2), rng.random_range(0..half / 2));
+        let ch = label as usize % 3;
+        for y in cy + jy..(cy + jy + half / 2).min(size) {
+            for x in cx + jx..(cx + jx + half / 2).min(size) {
+                img[ch * size * size + y * size + x] += 1.5;
+            }
+        }
+        split.images.extend(img);
+        split.labels.push(label);
+        split.file_names.push(format!("img_{seed}_{i:05}.png"));
+    }
+    split
+}
+
+/// Pure noise images with random labels: learnable only by memorising.
+pub fn noise(n: usize, classes: usize, size: usize, seed: u64) -> Split {
+    let mut rng = Pcg64::seed_from_u64(seed);
+    Split {
+        images: (0..n * 3 * size * size)
+            .map(|_| rng.random::<f32>() * 2.0 - 1.0)
+            .collect(),
+        labels: (0..n)
+            .map(|_| rng.random_range(0..classes as u32))
+            .collect(),
+        file_names: (0..n).map(|i| format!("noise_{i}.png")).collect(),
+    }
+}
+
+pub fn dataset(train: Split, eval: Split, classes: usize, size: usize) -> InMemoryData {
+    InMemoryData {
+        train,
+        eval,
+        shape: [3, size, size],
+        classes,
+    }
+}
+
+/// Every float tensor of a module (parameters and running statistics), in visiting order.
+pub fn weights<M: Module>(module: &M) -> Vec<Vec<f32>> {
+    struct Collect(Vec<Vec<f32>>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            self.0
+                .push(p.val().into_data().try_to_vec::<f32>().unwrap());
+        }
+    }
+    let mut c = Collect(vec![]);
+    module.visit(&mut c);
+    c.0
+}
+
+/// Largest absolute difference between two weight snapshots.
+pub fn max_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .flat_map(|(x, y)| x.iter().zip(y).map(|(u, v)| (u - v).abs()))
+        .fold(0.0, f32::max)
+}

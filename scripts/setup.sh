@@ -6,3 +6,15 @@ cd "$(dirname "$0")/.."
 
 # --- factor engine: ImageNet-X annotations (pip download of imagenet-x==0.0.7, checksummed) ---
 # (added with `spillover annotations fetch`)
+
+# --- training (spillover-train): lavapipe (software Vulkan) for the wgpu test, TensorBoard for
+# the event-file test. The tests skip with a printed reason when these are missing. ---
+if ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 && command -v apt-get >/dev/null; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends mesa-vulkan-drivers libvulkan1
+fi
+if ! .venv-tensorboard/bin/python -c "import tensorboard" 2>/dev/null; then
+    "${PYTHON:-python3}" -m venv .venv-tensorboard
+    .venv-tensorboard/bin/pip install --quiet "tensorboard==2.21.0" "setuptools==80.9.0"
+fi

@@ -6,6 +6,7 @@ use super::{
 use crate::factor::{Factor, FactorSet};
 use rayon::prelude::*;
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
@@ -48,7 +49,18 @@ impl AnnotationDir {
         which: WhichFactor,
     ) -> Result<Vec<AnnotationRecord>> {
         let (path, bytes) = self.read(&files::factors(partition, which))?;
-        parse_factor_jsonl(&path, &bytes)
+        parse_factor_jsonl::<Cow<str>>(&path, &bytes)
+    }
+
+    /// Like [`AnnotationDir::factor_records`] without the free-text fields (left empty): what
+    /// scoring needs, several times faster.
+    pub fn factor_records_without_text(
+        &self,
+        partition: Partition,
+        which: WhichFactor,
+    ) -> Result<Vec<AnnotationRecord>> {
+        let (path, bytes) = self.read(&files::factors(partition, which))?;
+        parse_factor_jsonl::<IgnoredAny>(&path, &bytes)
     }
 
     /// `filename_label.csv`: every validation file name with its class.
@@ -117,9 +129,12 @@ impl AnnotationDir {
     }
 }
 
-/// The JSONL fields of one record; factor values are checked to be 0 or 1 after parsing.
+/// The JSONL fields of one record; factor values are checked to be 0 or 1 after parsing. `T` is
+/// the type of the free-text fields: `Cow<str>` keeps them, `IgnoredAny` skips them unvalidated
+/// (scoring never needs them, and they are most of the bytes).
 #[derive(Deserialize)]
-struct RawRecord<'a> {
+#[serde(bound(deserialize = "'de: 'a, T: Deserialize<'de>"))]
+struct RawRecord<'a, T> {
     #[serde(borrow)]
     file_name: Cow<'a, str>,
     class: i64,
@@ -139,13 +154,38 @@ struct RawRecord<'a> {
     shape: i64,
     subcategory: i64,
     texture: i64,
-    #[serde(default, borrow)]
-    justification: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    one_word: Option<Cow<'a, str>>,
+    #[serde(default = "none")]
+    justification: Option<T>,
+    #[serde(default = "none")]
+    one_word: Option<T>,
 }
 
-impl RawRecord<'_> {
+fn none<T>() -> Option<T> {
+    None
+}
+
+/// A free-text field as stored in [`AnnotationRecord`].
+trait TextField {
+    /// Whether the text is kept (else the fast scanner may be used).
+    const KEPT: bool;
+    fn into_string(self) -> String;
+}
+
+impl TextField for Cow<'_, str> {
+    const KEPT: bool = true;
+    fn into_string(self) -> String {
+        self.into_owned()
+    }
+}
+
+impl TextField for IgnoredAny {
+    const KEPT: bool = false;
+    fn into_string(self) -> String {
+        String::new()
+    }
+}
+
+impl<T> RawRecord<'_, T> {
     fn factor_values(&self) -> [(Factor, i64); 16] {
         use Factor::*;
         [
@@ -170,10 +210,20 @@ impl RawRecord<'_> {
 }
 
 /// Parses a factor JSONL file; lines are parsed in parallel, errors name the first bad line.
-pub(crate) fn parse_factor_jsonl(path: &Path, bytes: &[u8]) -> Result<Vec<AnnotationRecord>> {
-    let lines: Vec<(usize, &[u8])> = bytes
-        .split(|b| *b == b'\n')
+/// With `T = IgnoredAny` the free-text fields are skipped and left empty.
+fn parse_factor_jsonl<'a, T>(path: &Path, bytes: &'a [u8]) -> Result<Vec<AnnotationRecord>>
+where
+    T: Deserialize<'a> + TextField + Send,
+{
+    let mut start = 0;
+    let lines: Vec<(usize, &[u8])> = memchr::memchr_iter(b'\n', bytes)
+        .chain(std::iter::once(bytes.len()))
         .enumerate()
+        .map(|(i, end)| {
+            let line = &bytes[start.min(end)..end];
+            start = end + 1;
+            (i, line)
+        })
         .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
         .collect();
     if lines.is_empty() {
@@ -184,12 +234,23 @@ pub(crate) fn parse_factor_jsonl(path: &Path, bytes: &[u8]) -> Result<Vec<Annota
     }
     lines
         .par_iter()
-        .map(|&(i, line)| parse_record(path, i + 1, line))
+        .map(|&(i, line)| parse_record::<T>(path, i + 1, line))
         .collect()
 }
 
-fn parse_record(path: &Path, line: usize, text: &[u8]) -> Result<AnnotationRecord> {
-    let raw: RawRecord = serde_json::from_slice(text)
+fn parse_record<'a, T: Deserialize<'a> + TextField>(
+    path: &Path,
+    line: usize,
+    text: &'a [u8],
+) -> Result<AnnotationRecord> {
+    if !T::KEPT {
+        if let Some((file_name, class, values)) = scan_record(text) {
+            if let Ok(record) = record_from_values(file_name, class, values) {
+                return Ok(record);
+            }
+        }
+    }
+    let raw: RawRecord<T> = serde_json::from_slice(text)
         .map_err(|e| AnnotationError::parse(path, line, e.to_string()))?;
     let class = u32::try_from(raw.class).map_err(|_| {
         AnnotationError::parse(path, line, format!("class {} is negative", raw.class))
@@ -212,9 +273,144 @@ fn parse_record(path: &Path, line: usize, text: &[u8]) -> Result<AnnotationRecor
         file_name: raw.file_name.into_owned(),
         class,
         factors,
-        justification: raw.justification.map(Cow::into_owned).unwrap_or_default(),
-        one_word: raw.one_word.map(Cow::into_owned).unwrap_or_default(),
+        justification: raw
+            .justification
+            .map(TextField::into_string)
+            .unwrap_or_default(),
+        one_word: raw.one_word.map(TextField::into_string).unwrap_or_default(),
     })
+}
+
+/// The 18 scored keys: `file_name`, `class`, then the factors in [`Factor::ALL`] order.
+fn scored_key(key: &[u8]) -> Option<usize> {
+    // A literal match compiles to a few length/byte comparisons (this runs ~1M times).
+    Some(match key {
+        b"file_name" => 0,
+        b"class" => 1,
+        b"pose" => 2,
+        b"background" => 3,
+        b"pattern" => 4,
+        b"color" => 5,
+        b"smaller" => 6,
+        b"shape" => 7,
+        b"partial_view" => 8,
+        b"subcategory" => 9,
+        b"texture" => 10,
+        b"larger" => 11,
+        b"darker" => 12,
+        b"object_blocking" => 13,
+        b"person_blocking" => 14,
+        b"style" => 15,
+        b"brighter" => 16,
+        b"multiple_objects" => 17,
+        _ => return None,
+    })
+}
+
+fn record_from_values(
+    file_name: &str,
+    class: i64,
+    values: [i64; 16],
+) -> std::result::Result<AnnotationRecord, ()> {
+    let class = u32::try_from(class).map_err(|_| ())?;
+    let mut factors = FactorSet::EMPTY;
+    for (factor, value) in Factor::ALL.into_iter().zip(values) {
+        match value {
+            0 => {}
+            1 => factors.insert(factor),
+            _ => return Err(()),
+        }
+    }
+    Ok(AnnotationRecord {
+        file_name: file_name.to_string(),
+        class,
+        factors,
+        justification: String::new(),
+        one_word: String::new(),
+    })
+}
+
+/// A fast scanner for one annotation line when the free text is not needed: `file_name`,
+/// `class` and the 16 factors, in any key order, other string values skipped. `None` for
+/// anything unusual (escapes in the file name, duplicate or missing keys, non-integer values,
+/// malformed JSON); serde_json then parses the line and names the error.
+fn scan_record(line: &[u8]) -> Option<(&str, i64, [i64; 16])> {
+    fn ws(s: &[u8]) -> &[u8] {
+        s.trim_ascii_start()
+    }
+    fn string(s: &[u8]) -> Option<(&[u8], &[u8], bool)> {
+        // Returns (content, rest after the closing quote, had escapes).
+        let mut i = 0;
+        let mut escaped = false;
+        loop {
+            let j = i + memchr::memchr2(b'"', b'\\', &s[i..])?;
+            if s[j] == b'"' {
+                return Some((&s[..j], &s[j + 1..], escaped));
+            }
+            escaped = true;
+            i = j + 2;
+            if i > s.len() {
+                return None;
+            }
+        }
+    }
+    let mut rest = ws(line).strip_prefix(b"{")?;
+    let mut seen = 0u32;
+    let mut file_name = "";
+    let mut ints = [0i64; 17];
+    loop {
+        rest = ws(rest).strip_prefix(b"\"")?;
+        let (key, r, escaped) = string(rest)?;
+        if escaped {
+            return None;
+        }
+        rest = ws(ws(r).strip_prefix(b":")?);
+        match (scored_key(key), rest.first()?) {
+            (Some(0), b'"') => {
+                let (value, r, escaped) = string(&rest[1..])?;
+                if escaped {
+                    return None;
+                }
+                file_name = std::str::from_utf8(value).ok()?;
+                rest = r;
+                seen |= 1;
+            }
+            (Some(k), b'-' | b'0'..=b'9') if k > 0 => {
+                let negative = rest[0] == b'-';
+                let digits = &rest[usize::from(negative)..];
+                let n = digits
+                    .iter()
+                    .position(|b| !b.is_ascii_digit())
+                    .unwrap_or(digits.len());
+                if n == 0 || n > 18 {
+                    return None;
+                }
+                let v = digits[..n]
+                    .iter()
+                    .fold(0i64, |a, d| a * 10 + i64::from(d - b'0'));
+                ints[k - 1] = if negative { -v } else { v };
+                rest = &digits[n..];
+                if seen & (1 << k) != 0 {
+                    return None;
+                }
+                seen |= 1 << k;
+            }
+            (None, b'"') => rest = string(&rest[1..])?.1,
+            _ => return None,
+        }
+        rest = ws(rest);
+        match rest.first()? {
+            b',' => rest = &rest[1..],
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    if !ws(&rest[1..]).is_empty() || seen != (1 << 18) - 1 {
+        return None;
+    }
+    let mut factors = [0i64; 16];
+    factors.copy_from_slice(&ints[1..]);
+    Some((file_name, ints[0], factors))
 }
 
 fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
@@ -322,7 +518,7 @@ mod tests {
 
     #[test]
     fn parses_a_toolkit_line() {
-        let recs = parse_factor_jsonl(Path::new("a.jsonl"), LINE.as_bytes()).unwrap();
+        let recs = parse_factor_jsonl::<Cow<str>>(Path::new("a.jsonl"), LINE.as_bytes()).unwrap();
         assert_eq!(recs.len(), 1);
         let r = &recs[0];
         assert_eq!(r.file_name, "ILSVRC2012_val_00004487.JPEG");
@@ -335,21 +531,60 @@ mod tests {
     }
 
     #[test]
+    fn scored_keys_follow_the_factor_order() {
+        for (i, f) in Factor::ALL.iter().enumerate() {
+            assert_eq!(scored_key(f.name().as_bytes()), Some(i + 2));
+        }
+        assert_eq!(scored_key(b"justification"), None);
+    }
+
+    #[test]
+    fn scanner_agrees_with_serde_or_declines() {
+        let full = parse_factor_jsonl::<Cow<str>>(Path::new("a"), LINE.as_bytes()).unwrap();
+        let lean = parse_factor_jsonl::<IgnoredAny>(Path::new("a"), LINE.as_bytes()).unwrap();
+        assert_eq!(
+            (&lean[0].file_name, lean[0].class, lean[0].factors),
+            (&full[0].file_name, full[0].class, full[0].factors)
+        );
+        assert!(
+            scan_record(LINE.as_bytes()).is_some(),
+            "the toolkit's layout takes the fast path"
+        );
+        let spaced = LINE.replace(",\"", ", \"").replace("\":", "\" : ");
+        assert_eq!(scan_record(spaced.as_bytes()).map(|r| r.1), Some(762));
+        for odd in [
+            LINE.replace("\"class\":762,", ""),
+            LINE.replace("\"pose\":1", "\"pose\":1.0"),
+            LINE.replace("ILSVRC", "IL\\u0053VRC"),
+            LINE.replace("\"shape\":0,", "\"shape\":0,\"shape\":0,"),
+            LINE.replace("}", "} x"),
+        ] {
+            assert!(scan_record(odd.as_bytes()).is_none(), "{odd}");
+        }
+        // Declined lines still parse (or fail) through serde with the same meaning.
+        let escaped = LINE.replace("ILSVRC", "IL\\u0053VRC");
+        let lean = parse_factor_jsonl::<IgnoredAny>(Path::new("a"), escaped.as_bytes()).unwrap();
+        assert_eq!(lean[0].file_name, "ILSVRC2012_val_00004487.JPEG");
+    }
+
+    #[test]
     fn bad_lines_name_file_and_line() {
         let text = format!("{LINE}\n\n{}\n", LINE.replace("\"pose\":1", "\"pose\":2"));
-        let err = parse_factor_jsonl(Path::new("a.jsonl"), text.as_bytes()).unwrap_err();
+        let err =
+            parse_factor_jsonl::<Cow<str>>(Path::new("a.jsonl"), text.as_bytes()).unwrap_err();
         assert_eq!(
             err.to_string(),
             "a.jsonl:3: factor `pose` is 2; factor values must be 0 or 1"
         );
         let text = LINE.replace("\"texture\":0,", "");
-        let err = parse_factor_jsonl(Path::new("b.jsonl"), text.as_bytes()).unwrap_err();
+        let err =
+            parse_factor_jsonl::<Cow<str>>(Path::new("b.jsonl"), text.as_bytes()).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("b.jsonl:1: missing field `texture`"),
             "{err}"
         );
-        let err = parse_factor_jsonl(Path::new("c.jsonl"), b"\n").unwrap_err();
+        let err = parse_factor_jsonl::<Cow<str>>(Path::new("c.jsonl"), b"\n").unwrap_err();
         assert!(err.to_string().contains("empty annotation file"), "{err}");
     }
 

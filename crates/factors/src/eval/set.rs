@@ -87,7 +87,7 @@ impl EvalSet {
     pub fn load(dir: &AnnotationDir, options: EvalOptions) -> Result<Self, EvalError> {
         // The files are independent: parse the big JSONL beside the rest.
         let (records, (metaclasses, (prototypes, val_labels))) = rayon::join(
-            || dir.factor_records(options.partition, options.which),
+            || dir.factor_records_without_text(options.partition, options.which),
             || {
                 rayon::join(
                     || dir.metaclasses(),

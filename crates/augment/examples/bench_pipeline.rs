@@ -3,7 +3,8 @@
 //! flip → paper_color_jitter(1.0) → normalize → f32 CHW; one thread (per CPU-second) and all cores (rayon, per wall-second).
 //! Prints one JSON object of images per second.
 //!
-//! `cargo run --release -p spillover-augment --example bench_pipeline -- DIR [SECONDS]`
+//! `cargo run --release -p spillover-augment --example bench_pipeline -- DIR [SECONDS] [--stages]`;
+//! `-- DIR N --count` (or `--count-decode`) runs exactly N images, for `valgrind --tool=callgrind`.
 
 use rayon::prelude::*;
 use spillover_augment::{Augmentation, Image, Normalize, Pipeline, image, rng};
@@ -109,11 +110,28 @@ fn main() {
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no .jpg files in {dir}");
-    if args.next().is_some_and(|a| a == "--stages") {
-        return stages(&files[0], secs);
-    }
+    let mode = args.next();
     let pipeline = Pipeline::from_toml_str(TRAIN).expect("valid pipeline");
     let norm = Normalize::default();
+    match mode.as_deref() {
+        Some("--stages") => return stages(&files[0], secs),
+        // A fixed amount of work (SECONDS read as a count of images) for instruction counting
+        // under `valgrind --tool=callgrind`; `--count-decode` decodes only.
+        Some(m @ ("--count" | "--count-decode")) => {
+            let sink: usize = (0..secs as usize)
+                .map(|i| {
+                    let img = decode(&files[i % files.len()]);
+                    if m == "--count-decode" {
+                        return img.len();
+                    }
+                    let img = pipeline.apply(img, &mut rng::sample_rng(0, 0, i as u64));
+                    norm.to_chw(&img).len()
+                })
+                .sum();
+            return println!("{sink}");
+        }
+        _ => {}
+    }
     let budget = Duration::from_secs_f64(secs);
     let n = files.len();
     let decode_only = |i: usize| decode(&files[i % n]).len();

@@ -36,6 +36,15 @@ pub(crate) use dispatch;
 pub(crate) static FORCE_GENERIC: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
 
+/// Whether the hand-written AVX2 kernels (`std::arch` intrinsics, each with a portable twin
+/// computing the same integers) may run: the CPU has AVX2 and tests did not force portable.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn has_avx2() -> bool {
+    !FORCE_GENERIC.load(std::sync::atomic::Ordering::Relaxed)
+        && std::arch::is_x86_feature_detected!("avx2")
+}
+
 #[cfg(test)]
 mod tests {
     use super::FORCE_GENERIC;
@@ -53,6 +62,12 @@ mod tests {
             color::solarize(img.clone(), 99.5).into_raw(),
             geometry::resized_crop(img, 3, 5, 41, 57, 23, 31).into_raw(),
             geometry::resized_crop(img, 0, 0, 20, 30, 45, 61).into_raw(),
+            // The bottom-right corner (loads near the end of the buffer), wide kernels (many
+            // four-tap groups), an odd number of rows, and a width that stays.
+            geometry::resized_crop(img, 30, 40, 23, 27, 11, 9).into_raw(),
+            geometry::resized_crop(img, 0, 0, 53, 67, 5, 3).into_raw(),
+            geometry::resized_crop(img, 0, 0, 53, 67, 7, 17).into_raw(),
+            geometry::resized_crop(img, 2, 1, 50, 66, 9, 66).into_raw(),
         ]
     }
 

@@ -94,8 +94,11 @@ impl Normalize {
 
     /// `image` as a normalized CHW vector.
     pub fn to_chw(&self, image: &Image) -> Vec<f32> {
-        let mut out = vec![0f32; 3 * (image.width() * image.height()) as usize];
-        self.write_chw(image, &mut out);
+        // Filled plane by plane without zeroing first (a 224x224 image is 600 kB of f32).
+        let mut out = Vec::with_capacity(3 * (image.width() * image.height()) as usize);
+        for (c, lut) in self.lut.iter().enumerate() {
+            out.extend(image.as_raw().chunks_exact(3).map(|px| lut[px[c] as usize]));
+        }
         out
     }
 }

@@ -6,6 +6,9 @@
 
 use crate::Image;
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+
 /// Weights of one output coordinate: the first input index and the fixed-point taps.
 struct Taps {
     start: Vec<usize>,
@@ -110,70 +113,125 @@ pub fn resize_region(
         None => (top, top + height),
     };
     let rows = row_hi - row_lo;
-    let mut mid = vec![0u8; rows * out_w * 3];
-    if width != out_w {
-        horizontal_pass(
-            raw,
-            stride,
-            row_lo,
-            rows,
-            &compute_taps(width, left, out_w),
-            out_w,
-            &mut mid,
-            left,
-            width,
-        );
-    } else {
-        for r in 0..rows {
-            let row =
-                &raw[(row_lo + r) * stride + 3 * left..(row_lo + r) * stride + 3 * (left + width)];
-            mid[r * out_w * 3..(r + 1) * out_w * 3].copy_from_slice(row);
-        }
-    }
-
     let Some(t) = vertical else {
-        return Image::from_raw(out_w as u32, out_h as u32, mid)
+        let mut out = vec![0u8; rows * out_w * 3];
+        horizontal_or_copy(raw, stride, row_lo, rows, left, width, out_w, &mut out);
+        return Image::from_raw(out_w as u32, out_h as u32, out)
             .expect("buffer sized to the image");
     };
-    let mut out = vec![0u8; out_h * out_w * 3];
-    vertical_pass(&mid, row_lo, &t, out_w * 3, &mut out);
-    Image::from_raw(out_w as u32, out_h as u32, out).expect("buffer sized to the image")
+    // The intermediate rows live in a per-thread buffer, reused from image to image.
+    thread_local!(static MID: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) });
+    MID.with_borrow_mut(|scratch| {
+        let len = rows * out_w * 3;
+        if scratch.len() < len {
+            scratch.resize(len, 0);
+        }
+        let mid = &mut scratch[..len];
+        horizontal_or_copy(raw, stride, row_lo, rows, left, width, out_w, mid);
+        // Every output byte is written by the vertical pass: no need to zero the buffer first.
+        let mut out = Vec::with_capacity(out_h * out_w * 3);
+        vertical_pass(
+            mid,
+            row_lo,
+            &t,
+            out_w * 3,
+            &mut out.spare_capacity_mut()[..out_h * out_w * 3],
+        );
+        // SAFETY: `vertical_pass` initialized all `out_h * out_w * 3` bytes.
+        unsafe { out.set_len(out_h * out_w * 3) };
+        Image::from_raw(out_w as u32, out_h as u32, out).expect("buffer sized to the image")
+    })
 }
 
-/// Rows resampled together by the horizontal pass.
+/// Rows `row_lo..row_lo + rows`, columns `left..left + width` of `raw`, resampled to `out_w`
+/// pixels per row (or copied when the width stays) into `mid`.
+#[allow(clippy::too_many_arguments)]
+fn horizontal_or_copy(
+    raw: &[u8],
+    stride: usize,
+    row_lo: usize,
+    rows: usize,
+    left: usize,
+    width: usize,
+    out_w: usize,
+    mid: &mut [u8],
+) {
+    if width != out_w {
+        let taps = compute_taps(width, left, out_w);
+        return horizontal_pass(raw, stride, row_lo, rows, &taps, out_w, mid, left, width);
+    }
+    for (r, dst) in mid.chunks_exact_mut(out_w * 3).enumerate() {
+        let start = (row_lo + r) * stride + 3 * left;
+        dst.copy_from_slice(&raw[start..start + 3 * width]);
+    }
+}
+
+/// Rows resampled together by the portable horizontal pass.
 const BLOCK: usize = 8;
 
-crate::simd::dispatch! {
-    /// The horizontal pass, in blocks of `BLOCK` rows: the block is first transposed so that one
-    /// input column of all its rows (`BLOCK * 3` bytes) is contiguous; each output column is then
-    /// a weighted sum of whole input columns, which vectorizes like the vertical pass. The
-    /// integer arithmetic per value is unchanged.
-    fn horizontal_pass(raw: &[u8], stride: usize, row_lo: usize, rows: usize, t: &Taps, out_w: usize, mid: &mut [u8], left: usize, width: usize) {
-        const LANES: usize = BLOCK * 3;
-        let half = 1i32 << (t.precision - 1);
-        let mut columns = vec![0u8; width * LANES];
-        for first in (0..rows).step_by(BLOCK) {
-            let n = BLOCK.min(rows - first);
-            for r in 0..n {
-                let row = &raw[(row_lo + first + r) * stride + 3 * left..][..3 * width];
-                for (x, px) in row.chunks_exact(3).enumerate() {
-                    columns[x * LANES + 3 * r..x * LANES + 3 * r + 3].copy_from_slice(px);
+/// The horizontal pass: AVX2 kernel where available, else the portable one (same integers).
+#[allow(clippy::too_many_arguments)]
+fn horizontal_pass(
+    raw: &[u8],
+    stride: usize,
+    row_lo: usize,
+    rows: usize,
+    t: &Taps,
+    out_w: usize,
+    mid: &mut [u8],
+    left: usize,
+    width: usize,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx2() {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { avx2::horizontal_pass(raw, stride, row_lo, rows, t, out_w, mid) };
+    }
+    horizontal_portable(raw, stride, row_lo, rows, t, out_w, mid, left, width)
+}
+
+/// The portable horizontal pass, in blocks of `BLOCK` rows: the block is first transposed so that one
+/// input column of all its rows (`BLOCK * 3` bytes) is contiguous; each output column is then
+/// a weighted sum of whole input columns, which vectorizes like the vertical pass. The
+/// integer arithmetic per value is unchanged.
+#[allow(clippy::too_many_arguments)]
+fn horizontal_portable(
+    raw: &[u8],
+    stride: usize,
+    row_lo: usize,
+    rows: usize,
+    t: &Taps,
+    out_w: usize,
+    mid: &mut [u8],
+    left: usize,
+    width: usize,
+) {
+    const LANES: usize = BLOCK * 3;
+    let half = 1i32 << (t.precision - 1);
+    let mut columns = vec![0u8; width * LANES];
+    for first in (0..rows).step_by(BLOCK) {
+        let n = BLOCK.min(rows - first);
+        for r in 0..n {
+            let row = &raw[(row_lo + first + r) * stride + 3 * left..][..3 * width];
+            for (x, px) in row.chunks_exact(3).enumerate() {
+                columns[x * LANES + 3 * r..x * LANES + 3 * r + 3].copy_from_slice(px);
+            }
+        }
+        for o in 0..out_w {
+            let mut acc = [half; LANES];
+            let ws = &t.weights[o * t.ksize..o * t.ksize + t.len[o]];
+            for (k, &w) in ws.iter().enumerate() {
+                let col: &[u8; LANES] = columns[(t.start[o] - left + k) * LANES..][..LANES]
+                    .try_into()
+                    .expect("one column");
+                for j in 0..LANES {
+                    acc[j] += w * col[j] as i32;
                 }
             }
-            for o in 0..out_w {
-                let mut acc = [half; LANES];
-                let ws = &t.weights[o * t.ksize..o * t.ksize + t.len[o]];
-                for (k, &w) in ws.iter().enumerate() {
-                    let col: &[u8; LANES] = columns[(t.start[o] - left + k) * LANES..][..LANES].try_into().expect("one column");
-                    for j in 0..LANES {
-                        acc[j] += w * col[j] as i32;
-                    }
-                }
-                for r in 0..n {
-                    let dst = &mut mid[(first + r) * out_w * 3 + 3 * o..][..3];
-                    for c in 0..3 {
-                        dst[c] = finish(acc[3 * r + c], t.precision);
-                    }
+            for r in 0..n {
+                let dst = &mut mid[(first + r) * out_w * 3 + 3 * o..][..3];
+                for c in 0..3 {
+                    dst[c] = finish(acc[3 * r + c], t.precision);
                 }
             }
         }
@@ -181,7 +239,7 @@ crate::simd::dispatch! {
 }
 
 crate::simd::dispatch! {
-    fn vertical_pass(mid: &[u8], row_lo: usize, t: &Taps, line: usize, out: &mut [u8]) {
+    fn vertical_pass(mid: &[u8], row_lo: usize, t: &Taps, line: usize, out: &mut [std::mem::MaybeUninit<u8>]) {
         let half = 1i32 << (t.precision - 1);
         let mut acc = vec![0i32; line];
         for (o, dst) in out.chunks_exact_mut(line).enumerate() {
@@ -194,7 +252,7 @@ crate::simd::dispatch! {
                 }
             }
             for (d, &a) in dst.iter_mut().zip(&acc) {
-                *d = finish(a, t.precision);
+                d.write(finish(a, t.precision));
             }
         }
     }

@@ -1,9 +1,10 @@
-//! Runtime CPU dispatch for the hot loops: the same Rust body compiled a second time with AVX2
-//! and FMA enabled, picked when the CPU has both. Rust never fuses `a * b + c` on its own (only
-//! an explicit `mul_add` is fused, in both builds), so both compute bit-identical results; the
-//! features only widen the vectors LLVM emits.
+//! Runtime CPU dispatch for the hot loops: the same Rust body compiled three times (portable,
+//! AVX2+FMA, AVX-512), the widest one the CPU supports picked at run time. Rust never fuses
+//! `a * b + c` on its own (only an explicit `mul_add` is fused, in every build), so all builds
+//! compute bit-identical results; the features only widen the vectors LLVM emits and give it
+//! more registers and mask registers.
 
-/// Defines `$name` that runs `$body` through an AVX2 build when available.
+/// Defines `$name` that runs `$body` through the widest build the CPU supports.
 macro_rules! dispatch {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$meta])*
@@ -14,15 +15,18 @@ macro_rules! dispatch {
             fn body($($arg: $ty),*) $(-> $ret)? $body
             #[cfg(target_arch = "x86_64")]
             {
+                #[target_feature(enable = "avx2,fma,avx512f,avx512vl,avx512bw,avx512dq")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx512($($arg: $ty),*) $(-> $ret)? { body($($arg),*) }
                 #[target_feature(enable = "avx2,fma")]
                 #[allow(clippy::too_many_arguments)]
                 unsafe fn avx2($($arg: $ty),*) $(-> $ret)? { body($($arg),*) }
-                if !$crate::simd::FORCE_GENERIC.load(std::sync::atomic::Ordering::Relaxed)
-                    && std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-                {
-                    // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-                    return unsafe { avx2($($arg),*) };
+                match $crate::simd::level() {
+                    // SAFETY: `level` checked that the CPU has these features.
+                    $crate::simd::Level::Avx512 => return unsafe { avx512($($arg),*) },
+                    // SAFETY: as above.
+                    $crate::simd::Level::Avx2 => return unsafe { avx2($($arg),*) },
+                    $crate::simd::Level::Portable => {}
                 }
             }
             body($($arg),*)
@@ -32,22 +36,51 @@ macro_rules! dispatch {
 
 pub(crate) use dispatch;
 
-/// Set by tests to run the portable build of every dispatched function (results must match).
-pub(crate) static FORCE_GENERIC: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
+/// The instruction sets a dispatched function may use, in increasing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Level {
+    Portable = 0,
+    Avx2 = 1,
+    Avx512 = 2,
+}
+
+/// Set by tests to cap the level (every level must give the same bytes).
+static CAP: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(Level::Avx512 as u8);
+
+/// The widest level the CPU supports, capped by tests.
+#[inline]
+pub(crate) fn level() -> Level {
+    let cap = CAP.load(std::sync::atomic::Ordering::Relaxed);
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        if cap >= Level::Avx512 as u8
+            && has!("avx512f")
+            && has!("avx512vl")
+            && has!("avx512bw")
+            && has!("avx512dq")
+        {
+            return Level::Avx512;
+        }
+        if cap >= Level::Avx2 as u8 && has!("avx2") && has!("fma") {
+            return Level::Avx2;
+        }
+    }
+    let _ = cap;
+    Level::Portable
+}
 
 /// Whether the hand-written AVX2 kernels (`std::arch` intrinsics, each with a portable twin
-/// computing the same integers) may run: the CPU has AVX2 and tests did not force portable.
+/// computing the same integers) may run.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn has_avx2() -> bool {
-    !FORCE_GENERIC.load(std::sync::atomic::Ordering::Relaxed)
-        && std::arch::is_x86_feature_detected!("avx2")
+    level() >= Level::Avx2
 }
 
 #[cfg(test)]
 mod tests {
-    use super::FORCE_GENERIC;
+    use super::{CAP, Level};
     use crate::ops::{color, geometry};
     use crate::{Image, rng};
     use std::sync::atomic::Ordering;
@@ -72,15 +105,17 @@ mod tests {
     }
 
     #[test]
-    fn portable_and_simd_builds_agree_bit_for_bit() {
+    fn portable_avx2_and_avx512_builds_agree_bit_for_bit() {
         let mut r = rng::seeded(21);
         let img = Image::from_fn(67, 53, |_, _| {
             image::Rgb([0, 1, 2].map(|_| rng::below(&mut r, 256) as u8))
         });
-        let fast = run_all(&img);
-        FORCE_GENERIC.store(true, Ordering::Relaxed);
-        let portable = run_all(&img);
-        FORCE_GENERIC.store(false, Ordering::Relaxed);
-        assert_eq!(fast, portable);
+        let widest = run_all(&img);
+        for cap in [Level::Avx2, Level::Portable] {
+            CAP.store(cap as u8, Ordering::Relaxed);
+            let capped = run_all(&img);
+            CAP.store(Level::Avx512 as u8, Ordering::Relaxed);
+            assert_eq!(widest, capped, "{cap:?}");
+        }
     }
 }

@@ -31,7 +31,7 @@ pub(crate) fn to_u8(x: f32) -> u8 {
 
 /// Pixels processed together: the per-pixel kernels below are written over `[f32; LANES]`
 /// arrays so LLVM turns them into SIMD code (see `crate::simd`).
-const LANES: usize = 8;
+const LANES: usize = 16;
 
 /// Runs `$body` on groups of `LANES` RGB pixels bound to `$px`; the tail goes through a padded
 /// scratch buffer. A macro, not a closure, so the body is compiled inside the AVX2 function.
@@ -314,22 +314,28 @@ fn min(a: f32, b: f32) -> f32 {
 }
 
 crate::simd::dispatch! {
+    /// torch's steps, with two shortcuts that keep every byte: (1) torch's output channels are
+    /// `v`, `p` and `q` or `t`; `v * 255.999` truncates to the input's largest byte and `p`
+    /// (= `(1 - s) v`) to its smallest, for every input (tests check all of them), so only
+    /// `q` or `t` is computed per pixel. (2) Of torch's three divisions `rc, gc, bc`, the hue
+    /// uses two, picked by which channel is the largest before dividing.
     fn hue_lanes(data: &mut [u8], hue_factor: f32) {
-        const UNIT: f32 = (1.0f64 / 255.0) as f32;
-        const SIXTH: f32 = (1.0f64 / 6.0) as f32;
-        const SCALE: f32 = 255.0 + 1.0 - 1e-3;
         for_each_lanes!(data, px => {
             let mut out = [0f32; 3 * LANES];
             for k in 0..LANES {
-                let (r, g, b) = (px[3 * k] as f32 * UNIT, px[3 * k + 1] as f32 * UNIT, px[3 * k + 2] as f32 * UNIT);
-                let maxc = max(max(r, g), b);
-                let minc = min(min(r, g), b);
-                let eqc = maxc == minc;
+                let (r, g, b) = (px[3 * k] as f32, px[3 * k + 1] as f32, px[3 * k + 2] as f32);
+                // Scaling by 1/255 is monotonic and one-to-one on bytes, so max, min and
+                // equality are taken on the bytes.
+                let hi = max(max(r, g), b);
+                let lo = min(min(r, g), b);
+                let eqc = hi == lo;
+                let (maxc, minc) = (hi * HUE_UNIT, lo * HUE_UNIT);
                 let range = maxc - minc;
                 let s = range / if eqc { 1.0 } else { maxc };
                 let div = if eqc { 1.0 } else { range };
-                let (rc, gc, bc) = ((maxc - r) / div, (maxc - g) / div, (maxc - b) / div);
-                let h = if maxc == r { bc - gc } else if maxc == g { (rc + 2.0) - bc } else { (gc + 4.0) - rc };
+                // torch: bc - gc, (rc + 2) - bc or (gc + 4) - rc, by the largest channel.
+                let (x, y, offset) = if hi == r { (b, g, 0.0) } else if hi == g { (r, b, 2.0) } else { (g, r, 4.0) };
+                let h = ((maxc - x * HUE_UNIT) / div + offset) - (maxc - y * HUE_UNIT) / div;
                 // fmod(h / 6 + 1, 1) with the argument in [5/6, 11/6]: subtracting 1 is exact.
                 let h = h * SIXTH + 1.0;
                 let h = if h >= 1.0 { h - 1.0 } else { h };
@@ -337,27 +343,32 @@ crate::simd::dispatch! {
                 let h = h + hue_factor;
                 let h = if h >= 1.0 { h - 1.0 } else { h };
                 let h = if h < 0.0 { h + 1.0 } else { h };
-                let v = maxc;
                 let h6 = h * 6.0;
                 let i = h6.floor();
                 let f = h6 - i;
                 let i = if i >= 6.0 { i - 6.0 } else { i };
                 let sxf = s * f;
-                let one_minus_s = 1.0 - s;
-                let q = min(max((1.0 - sxf) * v, 0.0), 1.0);
-                let t = min(max((sxf + one_minus_s) * v, 0.0), 1.0);
-                let p = min(max(one_minus_s * v, 0.0), 1.0);
-                let ro = if i == 0.0 || i == 5.0 { v } else if i == 1.0 { q } else if i == 4.0 { t } else { p };
-                let go = if i == 0.0 { t } else if i == 1.0 || i == 2.0 { v } else if i == 3.0 { q } else { p };
-                let bo = if i == 0.0 || i == 1.0 { p } else if i == 2.0 { t } else if i == 5.0 { q } else { v };
-                out[3 * k] = ro * SCALE;
-                out[3 * k + 1] = go * SCALE;
-                out[3 * k + 2] = bo * SCALE;
+                // Odd sectors take q, even ones t.
+                let odd = i == 1.0 || i == 3.0 || i == 5.0;
+                let mid = if odd {
+                    min(max((1.0 - sxf) * maxc, 0.0), 1.0)
+                } else {
+                    min(max((sxf + (1.0 - s)) * maxc, 0.0), 1.0)
+                } * HUE_SCALE;
+                out[3 * k] = if i == 0.0 || i == 5.0 { hi } else if i == 1.0 || i == 4.0 { mid } else { lo };
+                out[3 * k + 1] = if i == 1.0 || i == 2.0 { hi } else if i == 0.0 || i == 3.0 { mid } else { lo };
+                out[3 * k + 2] = if i == 3.0 || i == 4.0 { hi } else if i == 2.0 || i == 5.0 { mid } else { lo };
             }
             store_u8(px, &out);
         });
     }
 }
+
+/// torch's `/ 255` as the f32 multiplication the hue kernel uses.
+const HUE_UNIT: f32 = (1.0f64 / 255.0) as f32;
+const SIXTH: f32 = (1.0f64 / 6.0) as f32;
+/// `_hsv_to_rgb` output scale before truncation to uint8.
+const HUE_SCALE: f32 = 255.0 + 1.0 - 1e-3;
 
 #[cfg(test)]
 mod tests {
@@ -407,6 +418,76 @@ mod tests {
             i.as_raw(),
             "zero shift is the identity"
         );
+    }
+
+    /// torch's `adjust_hue` on one pixel, every step as `_rgb_to_hsv` / `_hsv_to_rgb` take it.
+    fn hue_reference(px: [u8; 3], hue_factor: f32) -> [u8; 3] {
+        let [r, g, b] = px.map(|c| c as f32 * HUE_UNIT);
+        let maxc = max(max(r, g), b);
+        let minc = min(min(r, g), b);
+        let eqc = maxc == minc;
+        let range = maxc - minc;
+        let s = range / if eqc { 1.0 } else { maxc };
+        let div = if eqc { 1.0 } else { range };
+        let (rc, gc, bc) = ((maxc - r) / div, (maxc - g) / div, (maxc - b) / div);
+        let h = if maxc == r {
+            bc - gc
+        } else if maxc == g {
+            (rc + 2.0) - bc
+        } else {
+            (gc + 4.0) - rc
+        };
+        let h = (h * SIXTH + 1.0).rem_euclid(1.0);
+        let h = (h + hue_factor).rem_euclid(1.0);
+        let v = maxc;
+        let h6 = h * 6.0;
+        let i = h6.floor();
+        let f = h6 - i;
+        let i = (i as i32).rem_euclid(6);
+        let clamp01 = |x: f32| x.clamp(0.0, 1.0);
+        let q = clamp01((1.0 - s * f) * v);
+        let t = clamp01((s * f + (1.0 - s)) * v);
+        let p = clamp01((1.0 - s) * v);
+        let rgb = [
+            [v, t, p],
+            [q, v, p],
+            [p, v, t],
+            [p, q, v],
+            [t, p, v],
+            [v, p, q],
+        ][i as usize];
+        rgb.map(|c| to_u8(c * HUE_SCALE))
+    }
+
+    #[test]
+    fn hue_value_and_min_channels_come_out_as_the_input_bytes() {
+        // v = max * (1/255) and p = (1 - s) v, scaled by 255.999 and truncated, give back the
+        // largest and smallest input byte for every (max, min) pair: what `hue_lanes` relies on.
+        for hi in 0..=255u8 {
+            let v = hi as f32 * HUE_UNIT;
+            assert_eq!(to_u8(v * HUE_SCALE), hi);
+            for lo in 0..=hi {
+                let eqc = hi == lo;
+                let s = (v - lo as f32 * HUE_UNIT) / if eqc { 1.0 } else { v };
+                let p = ((1.0 - s) * v).clamp(0.0, 1.0);
+                assert_eq!(to_u8(p * HUE_SCALE), lo, "max {hi} min {lo}");
+            }
+        }
+    }
+
+    #[test]
+    fn hue_kernel_matches_torch_steps_on_every_colour() {
+        let all: Vec<u8> = (0..1u32 << 24)
+            .flat_map(|v| [(v >> 16) as u8, (v >> 8) as u8, v as u8])
+            .collect();
+        for f in [0.05f32, -0.5, 0.4999, -0.137] {
+            let mut out = all.clone();
+            hue_lanes(&mut out, f);
+            for (i, (o, px)) in out.chunks_exact(3).zip(all.chunks_exact(3)).enumerate() {
+                let want = hue_reference([px[0], px[1], px[2]], f);
+                assert_eq!(o, want, "colour {i:06x}, factor {f}");
+            }
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! `cargo run --release -p spillover-data --example world_preview -- sheet.png [cell_px] [columns]`
 
-use spillover_data::world::{preview::contact_sheet, write::encode_png, WorldConfig};
+use spillover_data::world::{WorldConfig, preview::contact_sheet, write::encode_png};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

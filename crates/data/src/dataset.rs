@@ -5,7 +5,7 @@
 use crate::decode::load_rgb;
 use crate::error::DataError;
 use crate::imagenet::ImageFolder;
-use crate::world::{plan, render_image, Split, WorldConfig};
+use crate::world::{Split, WorldConfig, plan, render_image};
 use image::RgbImage;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -35,15 +35,23 @@ pub struct Skipped {
 impl Skipped {
     pub fn from_error(index: usize, name: &str, e: &DataError) -> Self {
         let path = match e {
-            DataError::Io { path, .. } | DataError::Decode { path, .. } | DataError::Format { path, .. } => path.clone(),
+            DataError::Io { path, .. }
+            | DataError::Decode { path, .. }
+            | DataError::Format { path, .. } => path.clone(),
             _ => PathBuf::from(name),
         };
         let reason = match e {
-            DataError::Decode { message, .. } | DataError::Format { message, .. } => message.clone(),
+            DataError::Decode { message, .. } | DataError::Format { message, .. } => {
+                message.clone()
+            }
             DataError::Io { source, .. } => source.to_string(),
             other => other.to_string(),
         };
-        Skipped { index, path, reason }
+        Skipped {
+            index,
+            path,
+            reason,
+        }
     }
 }
 
@@ -57,7 +65,11 @@ pub struct InMemoryDataset {
 
 impl InMemoryDataset {
     /// Builds from parallel vectors; they must have equal lengths.
-    pub fn new(images: Vec<RgbImage>, labels: Vec<u32>, names: Vec<String>) -> Result<Self, DataError> {
+    pub fn new(
+        images: Vec<RgbImage>,
+        labels: Vec<u32>,
+        names: Vec<String>,
+    ) -> Result<Self, DataError> {
         if images.len() != labels.len() || images.len() != names.len() {
             return Err(DataError::Invalid(format!(
                 "{} images, {} labels and {} names: give one label and one name per image",
@@ -66,7 +78,11 @@ impl InMemoryDataset {
                 names.len()
             )));
         }
-        Ok(InMemoryDataset { images, labels, names })
+        Ok(InMemoryDataset {
+            images,
+            labels,
+            names,
+        })
     }
 
     /// Renders a split of the synthetic world straight into memory (no files), in parallel;
@@ -76,7 +92,10 @@ impl InMemoryDataset {
         let size = cfg.image_size;
         let images = planned
             .par_iter()
-            .map(|p| RgbImage::from_raw(size, size, render_image(cfg, split, p).1.rgb).expect("render gives size*size*3 bytes"))
+            .map(|p| {
+                RgbImage::from_raw(size, size, render_image(cfg, split, p).1.rgb)
+                    .expect("render gives size*size*3 bytes")
+            })
             .collect();
         InMemoryDataset {
             images,
@@ -88,7 +107,11 @@ impl InMemoryDataset {
     /// Decodes every file of a folder dataset in parallel. Unreadable files are left out and
     /// returned with their reasons.
     pub fn from_folder(folder: &ImageFolder) -> (Self, Vec<Skipped>) {
-        let decoded: Vec<Result<RgbImage, DataError>> = folder.samples.par_iter().map(|s| load_rgb(&s.path)).collect();
+        let decoded: Vec<Result<RgbImage, DataError>> = folder
+            .samples
+            .par_iter()
+            .map(|s| load_rgb(&s.path))
+            .collect();
         let mut ds = InMemoryDataset::default();
         let mut skipped = Vec::new();
         for (i, (r, s)) in decoded.into_iter().zip(&folder.samples).enumerate() {

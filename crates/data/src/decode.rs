@@ -66,7 +66,7 @@ fn cmyk_to_rgb(cmyk: &[u8], inverted: bool) -> Vec<u8> {
         for &c in &px[..3] {
             // PIL's cmyk2rgb: CLIP8(nk - MULDIV255(c, nk)), MULDIV255 rounding as in Pillow.
             let t = ink(c) * nk + 128;
-            out.push((nk - ((t >> 8) + t >> 8)) as u8);
+            out.push((nk - (((t >> 8) + t) >> 8)) as u8);
         }
     }
     out
@@ -80,26 +80,42 @@ fn decode_jpeg(bytes: &[u8]) -> Result<RgbImage, String> {
     if !markers.ends {
         return Err("image file is truncated (no end-of-image marker after the last scan)".into());
     }
-    let options = DecoderOptions::default().set_strict_mode(false).set_max_width(1 << 16).set_max_height(1 << 16);
+    let options = DecoderOptions::default()
+        .set_strict_mode(false)
+        .set_max_width(1 << 16)
+        .set_max_height(1 << 16);
     let mut dec = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
     dec.decode_headers().map_err(|e| e.to_string())?;
     let cmyk = dec.input_colorspace() == Some(ColorSpace::CMYK);
-    dec.set_options(options.jpeg_set_out_colorspace(if cmyk { ColorSpace::CMYK } else { ColorSpace::RGB }));
+    dec.set_options(options.jpeg_set_out_colorspace(if cmyk {
+        ColorSpace::CMYK
+    } else {
+        ColorSpace::RGB
+    }));
     let (w, h) = dec.dimensions().ok_or("JPEG without dimensions")?;
     let raw = dec.decode().map_err(|e| e.to_string())?;
-    let rgb = if cmyk { cmyk_to_rgb(&raw, markers.adobe) } else { raw };
-    RgbImage::from_raw(w as u32, h as u32, rgb).ok_or_else(|| "decoded buffer does not match the JPEG's size".into())
+    let rgb = if cmyk {
+        cmyk_to_rgb(&raw, markers.adobe)
+    } else {
+        raw
+    };
+    RgbImage::from_raw(w as u32, h as u32, rgb)
+        .ok_or_else(|| "decoded buffer does not match the JPEG's size".into())
 }
 
 /// Decodes an image file's bytes to RGB8 as PIL's `convert("RGB")` would.
 pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage, String> {
     if bytes.len() < 8 {
-        return Err(format!("file too short to be an image ({} bytes)", bytes.len()));
+        return Err(format!(
+            "file too short to be an image ({} bytes)",
+            bytes.len()
+        ));
     }
     if bytes[..3] == [0xFF, 0xD8, 0xFF] {
         return decode_jpeg(bytes);
     }
-    let format = image::guess_format(bytes).map_err(|_| "unrecognised image format (not JPEG or PNG)".to_string())?;
+    let format = image::guess_format(bytes)
+        .map_err(|_| "unrecognised image format (not JPEG or PNG)".to_string())?;
     let img = image::load_from_memory_with_format(bytes, format).map_err(|e| e.to_string())?;
     Ok(img.to_rgb8())
 }
@@ -107,7 +123,10 @@ pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage, String> {
 /// Reads and decodes an image file; the error names the file.
 pub fn load_rgb(path: &Path) -> Result<RgbImage, DataError> {
     let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
-    decode_rgb(&bytes).map_err(|message| DataError::Decode { path: path.to_path_buf(), message })
+    decode_rgb(&bytes).map_err(|message| DataError::Decode {
+        path: path.to_path_buf(),
+        message,
+    })
 }
 
 #[cfg(test)]
@@ -121,7 +140,10 @@ mod tests {
         assert_eq!(img.dimensions(), (33, 17));
         let gray = decode_rgb(&jpeg(20, 10, true)).unwrap();
         assert_eq!(gray.dimensions(), (20, 10));
-        assert!(gray.pixels().all(|p| p[0] == p[1] && p[1] == p[2]), "grayscale is replicated");
+        assert!(
+            gray.pixels().all(|p| p[0] == p[1] && p[1] == p[2]),
+            "grayscale is replicated"
+        );
     }
 
     #[test]
@@ -137,8 +159,16 @@ mod tests {
         let cut = &full[..full.len() * 2 / 3];
         let e = decode_rgb(cut).unwrap_err();
         assert!(e.contains("truncated"), "{e}");
-        assert!(decode_rgb(b"not an image at all").unwrap_err().contains("unrecognised"));
-        assert!(decode_rgb(b"\xFF\xD8\xFF").unwrap_err().contains("too short"));
+        assert!(
+            decode_rgb(b"not an image at all")
+                .unwrap_err()
+                .contains("unrecognised")
+        );
+        assert!(
+            decode_rgb(b"\xFF\xD8\xFF")
+                .unwrap_err()
+                .contains("too short")
+        );
         // Trailing bytes after the end marker are fine (PIL ignores them too).
         let mut padded = full.clone();
         padded.extend_from_slice(b"trailing junk");

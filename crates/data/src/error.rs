@@ -7,7 +7,10 @@ pub enum DataError {
     #[error("{path}: {message}")]
     Config { path: String, message: String },
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: {message}", path.display())]
     Format { path: PathBuf, message: String },
     #[error("{}: cannot decode image: {message}", path.display())]
@@ -18,11 +21,17 @@ pub enum DataError {
 
 impl DataError {
     pub fn io(path: &Path, source: std::io::Error) -> Self {
-        DataError::Io { path: path.to_path_buf(), source }
+        DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     pub fn format(path: &Path, message: impl Into<String>) -> Self {
-        DataError::Format { path: path.to_path_buf(), message: message.into() }
+        DataError::Format {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
     }
 }
 

@@ -34,4 +34,4 @@ pub use dataset::{Dataset, InMemoryDataset, Skipped};
 pub use error::DataError;
 pub use imagenet::{ClassSelection, ImageFolder, Sample, Subset};
 pub use loader::{Batch, EpochIter, Loader, LoaderConfig};
-pub use pack::{write_pack, PackHeader, PackedDataset};
+pub use pack::{PackHeader, PackedDataset, write_pack};

@@ -23,10 +23,10 @@
 
 use crate::dataset::{Dataset, Skipped};
 use crate::error::DataError;
-use spillover_augment::{rng, Image, Normalize, Pipeline};
 use rayon::prelude::*;
+use spillover_augment::{Image, Normalize, Pipeline, rng};
 use std::collections::VecDeque;
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
 /// One batch: `images` is `[n, c, h, w]` row-major, normalized.
@@ -60,7 +60,13 @@ pub struct LoaderConfig {
 
 impl Default for LoaderConfig {
     fn default() -> Self {
-        LoaderConfig { batch_size: 256, shuffle: true, drop_last: true, workers: 0, prefetch: 4 }
+        LoaderConfig {
+            batch_size: 256,
+            shuffle: true,
+            drop_last: true,
+            workers: 0,
+            prefetch: 4,
+        }
     }
 }
 
@@ -76,11 +82,20 @@ pub struct Loader<D: Dataset + ?Sized> {
 
 impl<D: Dataset + ?Sized + 'static> Loader<D> {
     /// A loader with ImageNet normalization.
-    pub fn new(dataset: Arc<D>, pipeline: Arc<Pipeline>, config: LoaderConfig) -> Result<Self, DataError> {
+    pub fn new(
+        dataset: Arc<D>,
+        pipeline: Arc<Pipeline>,
+        config: LoaderConfig,
+    ) -> Result<Self, DataError> {
         Self::with_normalize(dataset, pipeline, Normalize::default(), config)
     }
 
-    pub fn with_normalize(dataset: Arc<D>, pipeline: Arc<Pipeline>, normalize: Normalize, config: LoaderConfig) -> Result<Self, DataError> {
+    pub fn with_normalize(
+        dataset: Arc<D>,
+        pipeline: Arc<Pipeline>,
+        normalize: Normalize,
+        config: LoaderConfig,
+    ) -> Result<Self, DataError> {
         if config.batch_size == 0 {
             return Err(DataError::Invalid("batch_size must be at least 1".into()));
         }
@@ -89,7 +104,14 @@ impl<D: Dataset + ?Sized + 'static> Loader<D> {
             .thread_name(|i| format!("spillover-loader-{i}"))
             .build()
             .map_err(|e| DataError::Invalid(format!("cannot start loader threads: {e}")))?;
-        Ok(Loader { dataset, pipeline, normalize: Arc::new(normalize), config, pool: Arc::new(pool), skipped: Arc::default() })
+        Ok(Loader {
+            dataset,
+            pipeline,
+            normalize: Arc::new(normalize),
+            config,
+            pool: Arc::new(pool),
+            skipped: Arc::default(),
+        })
     }
 
     pub fn dataset(&self) -> &Arc<D> {
@@ -99,7 +121,11 @@ impl<D: Dataset + ?Sized + 'static> Loader<D> {
     /// Number of batches in an epoch.
     pub fn batches_per_epoch(&self) -> usize {
         let (n, b) = (self.dataset.len(), self.config.batch_size);
-        if self.config.drop_last { n / b } else { n.div_ceil(b) }
+        if self.config.drop_last {
+            n / b
+        } else {
+            n.div_ceil(b)
+        }
     }
 
     /// Every file skipped so far, across epochs (each file once).
@@ -110,7 +136,10 @@ impl<D: Dataset + ?Sized + 'static> Loader<D> {
     /// Sample order of an epoch: a permutation from `(seed, epoch)`, or dataset order.
     pub fn order(&self, seed: u64, epoch: u64) -> Vec<usize> {
         if self.config.shuffle {
-            rng::permutation(&mut rng::batch_rng(seed, epoch, u64::MAX), self.dataset.len())
+            rng::permutation(
+                &mut rng::batch_rng(seed, epoch, u64::MAX),
+                self.dataset.len(),
+            )
         } else {
             (0..self.dataset.len()).collect()
         }
@@ -120,8 +149,18 @@ impl<D: Dataset + ?Sized + 'static> Loader<D> {
     pub fn epoch(&self, seed: u64, epoch: u64) -> EpochIter<D> {
         let order = self.order(seed, epoch);
         let b = self.config.batch_size;
-        let chunks: VecDeque<Vec<usize>> = order.chunks(b).take(self.batches_per_epoch()).map(<[usize]>::to_vec).collect();
-        let mut it = EpochIter { loader: self.clone_handle(), seed, epoch, pending: chunks, in_flight: VecDeque::new() };
+        let chunks: VecDeque<Vec<usize>> = order
+            .chunks(b)
+            .take(self.batches_per_epoch())
+            .map(<[usize]>::to_vec)
+            .collect();
+        let mut it = EpochIter {
+            loader: self.clone_handle(),
+            seed,
+            epoch,
+            pending: chunks,
+            in_flight: VecDeque::new(),
+        };
         for _ in 0..self.config.prefetch.max(1) {
             it.submit();
         }
@@ -141,10 +180,20 @@ impl<D: Dataset + ?Sized + 'static> Loader<D> {
 }
 
 /// Loads, augments and normalizes one batch (runs on the loader's pool).
-fn make_batch<D: Dataset + ?Sized>(ds: &D, pipeline: &Pipeline, norm: &Normalize, seed: u64, epoch: u64, indices: &[usize]) -> Result<Batch, DataError> {
+fn make_batch<D: Dataset + ?Sized>(
+    ds: &D,
+    pipeline: &Pipeline,
+    norm: &Normalize,
+    seed: u64,
+    epoch: u64,
+    indices: &[usize],
+) -> Result<Batch, DataError> {
     let results: Vec<Result<Image, DataError>> = indices
         .par_iter()
-        .map(|&i| ds.load(i).map(|img| pipeline.apply_sample(img, seed, epoch, i as u64)))
+        .map(|&i| {
+            ds.load(i)
+                .map(|img| pipeline.apply_sample(img, seed, epoch, i as u64))
+        })
         .collect();
     let mut images = Vec::with_capacity(indices.len());
     let mut kept = Vec::with_capacity(indices.len());
@@ -159,7 +208,8 @@ fn make_batch<D: Dataset + ?Sized>(ds: &D, pipeline: &Pipeline, norm: &Normalize
         }
     }
     let (w, h) = images.first().map(|im| im.dimensions()).unwrap_or((0, 0));
-    let data = spillover_augment::batch_to_chw(&images, norm).map_err(|e| DataError::Invalid(format!("{e}")))?;
+    let data = spillover_augment::batch_to_chw(&images, norm)
+        .map_err(|e| DataError::Invalid(format!("{e}")))?;
     Ok(Batch {
         images: data,
         labels: kept.iter().map(|&i| ds.label(i)).collect(),
@@ -183,7 +233,9 @@ pub struct EpochIter<D: Dataset + ?Sized> {
 
 impl<D: Dataset + ?Sized + 'static> EpochIter<D> {
     fn submit(&mut self) {
-        let Some(indices) = self.pending.pop_front() else { return };
+        let Some(indices) = self.pending.pop_front() else {
+            return;
+        };
         let (tx, rx) = sync_channel(1);
         let l = &self.loader;
         let (ds, pipeline, norm) = (l.dataset.clone(), l.pipeline.clone(), l.normalize.clone());
@@ -202,7 +254,9 @@ impl<D: Dataset + ?Sized + 'static> Iterator for EpochIter<D> {
     fn next(&mut self) -> Option<Self::Item> {
         let rx = self.in_flight.pop_front()?;
         self.submit();
-        let result = rx.recv().unwrap_or_else(|_| Err(DataError::Invalid("a loader worker panicked".into())));
+        let result = rx
+            .recv()
+            .unwrap_or_else(|_| Err(DataError::Invalid("a loader worker panicked".into())));
         if let Ok(batch) = &result
             && !batch.skipped.is_empty()
         {
@@ -229,8 +283,19 @@ mod tests {
     use crate::{ImageFolder, InMemoryDataset};
     use spillover_augment::presets;
 
-    fn loader<D: Dataset + 'static>(ds: Arc<D>, workers: usize, batch: usize, shuffle: bool) -> Loader<D> {
-        let config = LoaderConfig { batch_size: batch, workers, prefetch: 2, shuffle, drop_last: false };
+    fn loader<D: Dataset + 'static>(
+        ds: Arc<D>,
+        workers: usize,
+        batch: usize,
+        shuffle: bool,
+    ) -> Loader<D> {
+        let config = LoaderConfig {
+            batch_size: batch,
+            workers,
+            prefetch: 2,
+            shuffle,
+            drop_last: false,
+        };
         Loader::new(ds, Arc::new(presets::imagenet_train(16)), config).unwrap()
     }
 
@@ -239,7 +304,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         imagenet_like(dir.path());
         let ds = Arc::new(ImageFolder::open(dir.path()).unwrap());
-        let collect = |workers| loader(ds.clone(), workers, 5, true).epoch(7, 2).map(Result::unwrap).collect::<Vec<_>>();
+        let collect = |workers| {
+            loader(ds.clone(), workers, 5, true)
+                .epoch(7, 2)
+                .map(Result::unwrap)
+                .collect::<Vec<_>>()
+        };
         let one = collect(1);
         assert_eq!(one, collect(3), "same batches on 1 and 3 workers");
         assert_eq!(one.len(), 4, "16 files in batches of 5");
@@ -252,45 +322,98 @@ mod tests {
         assert_eq!(seen.len(), 14);
         seen.dedup();
         assert_eq!(seen.len(), 14);
-        let skipped: Vec<String> = one.iter().flat_map(|b| b.skipped.iter().map(|s| s.path.file_name().unwrap().to_string_lossy().into_owned())).collect();
+        let skipped: Vec<String> = one
+            .iter()
+            .flat_map(|b| {
+                b.skipped
+                    .iter()
+                    .map(|s| s.path.file_name().unwrap().to_string_lossy().into_owned())
+            })
+            .collect();
         let mut skipped = skipped;
         skipped.sort();
         assert_eq!(skipped, vec!["n1_truncated.JPEG", "n1_zzz_garbage.JPEG"]);
         for b in &one {
-            assert_eq!(b.labels, b.indices.iter().map(|&i| ds.label(i)).collect::<Vec<_>>());
+            assert_eq!(
+                b.labels,
+                b.indices.iter().map(|&i| ds.label(i)).collect::<Vec<_>>()
+            );
         }
-        let other_epoch: Vec<Batch> = loader(ds.clone(), 2, 5, true).epoch(7, 3).map(Result::unwrap).collect();
-        assert_ne!(one[0].indices, other_epoch[0].indices, "each epoch reshuffles");
+        let other_epoch: Vec<Batch> = loader(ds.clone(), 2, 5, true)
+            .epoch(7, 3)
+            .map(Result::unwrap)
+            .collect();
+        assert_ne!(
+            one[0].indices, other_epoch[0].indices,
+            "each epoch reshuffles"
+        );
     }
 
     #[test]
     fn skipped_files_are_collected_once_with_reasons() {
         let dir = tempfile::tempdir().unwrap();
         let bad = imagenet_like(dir.path());
-        let l = loader(Arc::new(ImageFolder::open(dir.path()).unwrap()), 2, 4, false);
+        let l = loader(
+            Arc::new(ImageFolder::open(dir.path()).unwrap()),
+            2,
+            4,
+            false,
+        );
         for _ in 0..2 {
             assert_eq!(l.epoch(0, 0).map(|b| b.unwrap().n).sum::<usize>(), 14);
         }
         let s = l.skipped();
         assert_eq!(s.len(), 2, "each bad file once across epochs");
-        assert!(s[0].path.ends_with(&bad[0]) && s[0].reason.contains("truncated"), "{s:?}");
-        assert!(s[1].path.ends_with(&bad[1]) && s[1].reason.contains("unrecognised"), "{s:?}");
+        assert!(
+            s[0].path.ends_with(&bad[0]) && s[0].reason.contains("truncated"),
+            "{s:?}"
+        );
+        assert!(
+            s[1].path.ends_with(&bad[1]) && s[1].reason.contains("unrecognised"),
+            "{s:?}"
+        );
     }
 
     #[test]
     fn unshuffled_drop_last_and_in_memory() {
-        let cfg = crate::world::WorldConfig::from_toml_str("[splits.val]\nimages_per_class = 3\n", "t").unwrap();
+        let cfg =
+            crate::world::WorldConfig::from_toml_str("[splits.val]\nimages_per_class = 3\n", "t")
+                .unwrap();
         let ds = Arc::new(InMemoryDataset::from_world(&cfg, crate::world::Split::Val));
         assert_eq!(ds.len(), 30);
-        let config = LoaderConfig { batch_size: 8, workers: 2, prefetch: 3, shuffle: false, drop_last: true };
-        let eval = Loader::new(ds.clone(), Arc::new(presets::eval_transform(64, 56)), config).unwrap();
+        let config = LoaderConfig {
+            batch_size: 8,
+            workers: 2,
+            prefetch: 3,
+            shuffle: false,
+            drop_last: true,
+        };
+        let eval = Loader::new(
+            ds.clone(),
+            Arc::new(presets::eval_transform(64, 56)),
+            config,
+        )
+        .unwrap();
         let batches: Vec<Batch> = eval.epoch(0, 0).map(Result::unwrap).collect();
         assert_eq!(batches.len(), 3, "30 images, batches of 8, last dropped");
         assert_eq!(batches[1].indices, (8..16).collect::<Vec<_>>());
         assert_eq!((batches[0].h, batches[0].w), (56, 56));
         // Normalized with ImageNet statistics: values span roughly [-2.1, 2.6].
-        let (lo, hi) = batches[0].images.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+        let (lo, hi) = batches[0]
+            .images
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
         assert!(lo >= -2.2 && hi <= 2.7 && hi - lo > 2.0, "{lo}..{hi}");
-        assert!(Loader::new(ds, Arc::new(presets::imagenet_train(8)), LoaderConfig { batch_size: 0, ..LoaderConfig::default() }).is_err());
+        assert!(
+            Loader::new(
+                ds,
+                Arc::new(presets::imagenet_train(8)),
+                LoaderConfig {
+                    batch_size: 0,
+                    ..LoaderConfig::default()
+                }
+            )
+            .is_err()
+        );
     }
 }

@@ -51,22 +51,35 @@ fn fit(img: RgbImage, short_side: u32) -> RgbImage {
 /// Decodes every image of `folder` (in parallel, in chunks) and writes a pack at `out`
 /// (atomically: a temporary file renamed at the end). Undecodable files are skipped and
 /// listed. `progress(done, total)` is called after each chunk.
-pub fn write_pack(folder: &ImageFolder, out: &Path, short_side: u32, progress: &dyn Fn(usize, usize)) -> Result<(PackHeader, Vec<Skipped>)> {
+pub fn write_pack(
+    folder: &ImageFolder,
+    out: &Path,
+    short_side: u32,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(PackHeader, Vec<Skipped>)> {
     const CHUNK: usize = 512;
-    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
     let data_tmp = out.with_extension("pixels.tmp");
-    let mut data = BufWriter::new(File::create(&data_tmp).map_err(|e| DataError::io(&data_tmp, e))?);
+    let mut data =
+        BufWriter::new(File::create(&data_tmp).map_err(|e| DataError::io(&data_tmp, e))?);
     let mut kept: Vec<(usize, u32, u32)> = Vec::new(); // sample, height, width
     let mut skipped = Vec::new();
     let total = folder.samples.len();
     for (c, chunk) in folder.samples.chunks(CHUNK).enumerate() {
-        let decoded: Vec<Result<RgbImage>> = chunk.par_iter().map(|s| load_rgb(&s.path).map(|img| fit(img, short_side))).collect();
+        let decoded: Vec<Result<RgbImage>> = chunk
+            .par_iter()
+            .map(|s| load_rgb(&s.path).map(|img| fit(img, short_side)))
+            .collect();
         for (k, r) in decoded.into_iter().enumerate() {
             let i = c * CHUNK + k;
             match r {
                 Ok(img) => {
-                    data.write_all(img.as_raw()).map_err(|e| DataError::io(&data_tmp, e))?;
+                    data.write_all(img.as_raw())
+                        .map_err(|e| DataError::io(&data_tmp, e))?;
                     kept.push((i, img.height(), img.width()));
                 }
                 Err(e) => skipped.push(Skipped::from_error(i, &folder.samples[i].file_name, &e)),
@@ -82,12 +95,18 @@ pub fn write_pack(folder: &ImageFolder, out: &Path, short_side: u32, progress: &
         classes: folder.classes.clone(),
         original_class: folder.original_class.clone(),
         short_side,
-        skipped: skipped.iter().map(|s| (s.path.display().to_string(), s.reason.clone())).collect(),
+        skipped: skipped
+            .iter()
+            .map(|s| (s.path.display().to_string(), s.reason.clone()))
+            .collect(),
     };
     let json = serde_json::to_vec(&header).expect("header serialises");
     let index_start = 16 + json.len();
     let names_start = index_start + ENTRY * kept.len();
-    let names_len: usize = kept.iter().map(|(i, _, _)| folder.samples[*i].file_name.len()).sum();
+    let names_len: usize = kept
+        .iter()
+        .map(|(i, _, _)| folder.samples[*i].file_name.len())
+        .sum();
     let pixels_start = names_start + names_len;
     let result = spillover_factors::atomic::write_atomic(out, |w| {
         w.write_all(MAGIC)?;
@@ -135,7 +154,12 @@ pub struct PackedDataset {
 
 impl std::fmt::Debug for PackedDataset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PackedDataset({}, {} images)", self.path.display(), self.entries.len())
+        write!(
+            f,
+            "PackedDataset({}, {} images)",
+            self.path.display(),
+            self.entries.len()
+        )
     }
 }
 
@@ -146,19 +170,27 @@ impl PackedDataset {
         // SAFETY: the map is read-only; a pack is written once (atomically) and not modified
         // in place, so the bytes do not change under us while mapped.
         let map = unsafe { Mmap::map(&file) }.map_err(|e| DataError::io(path, e))?;
-        let bad = |m: String| DataError::format(path, format!("{m}; rewrite it with `spillover data pack`"));
+        let bad = |m: String| {
+            DataError::format(path, format!("{m}; rewrite it with `spillover data pack`"))
+        };
         if map.len() < 16 || &map[..8] != MAGIC {
             return Err(bad("not a spillover pack (bad magic)".into()));
         }
         let hlen = u64::from_le_bytes(map[8..16].try_into().expect("8 bytes")) as usize;
-        let json = map.get(16..16usize.saturating_add(hlen)).ok_or_else(|| bad("truncated header".into()))?;
-        let header: PackHeader = serde_json::from_slice(json).map_err(|e| bad(format!("bad header: {e}")))?;
+        let json = map
+            .get(16..16usize.saturating_add(hlen))
+            .ok_or_else(|| bad("truncated header".into()))?;
+        let header: PackHeader =
+            serde_json::from_slice(json).map_err(|e| bad(format!("bad header: {e}")))?;
         let index_start = 16 + hlen;
         let index = map
             .get(index_start..index_start.saturating_add(header.count.saturating_mul(ENTRY)))
             .ok_or_else(|| bad("truncated index".into()))?;
-        let u64_at = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes")) as usize;
-        let u32_at = |b: &[u8], o: usize| u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes"));
+        let u64_at = |b: &[u8], o: usize| {
+            u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes")) as usize
+        };
+        let u32_at =
+            |b: &[u8], o: usize| u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes"));
         let mut entries = Vec::with_capacity(header.count);
         for (k, e) in index.chunks_exact(ENTRY).enumerate() {
             let entry = Entry {
@@ -169,16 +201,25 @@ impl PackedDataset {
                 label: u32_at(e, 24),
                 name_len: u32_at(e, 28) as usize,
             };
-            let end = entry.pixels.saturating_add(entry.height as usize * entry.width as usize * 3);
+            let end = entry
+                .pixels
+                .saturating_add(entry.height as usize * entry.width as usize * 3);
             if end > map.len() || entry.name.saturating_add(entry.name_len) > map.len() {
-                return Err(bad(format!("image {k} lies outside the file (truncated pack?)")));
+                return Err(bad(format!(
+                    "image {k} lies outside the file (truncated pack?)"
+                )));
             }
             if std::str::from_utf8(&map[entry.name..entry.name + entry.name_len]).is_err() {
                 return Err(bad(format!("image {k} has a name that is not UTF-8")));
             }
             entries.push(entry);
         }
-        Ok(PackedDataset { path: path.to_path_buf(), map, header, entries })
+        Ok(PackedDataset {
+            path: path.to_path_buf(),
+            map,
+            header,
+            entries,
+        })
     }
 
     pub fn header(&self) -> &PackHeader {
@@ -188,7 +229,11 @@ impl PackedDataset {
     /// The stored pixels of sample `index` (no copy): `(height, width, rgb bytes)`.
     pub fn pixels(&self, index: usize) -> (u32, u32, &[u8]) {
         let e = self.entries[index];
-        (e.height, e.width, &self.map[e.pixels..e.pixels + e.height as usize * e.width as usize * 3])
+        (
+            e.height,
+            e.width,
+            &self.map[e.pixels..e.pixels + e.height as usize * e.width as usize * 3],
+        )
     }
 }
 
@@ -205,7 +250,8 @@ impl Dataset for PackedDataset {
     }
     fn load(&self, index: usize) -> Result<RgbImage> {
         let (h, w, px) = self.pixels(index);
-        RgbImage::from_raw(w, h, px.to_vec()).ok_or_else(|| DataError::format(&self.path, format!("image {index} has a bad size")))
+        RgbImage::from_raw(w, h, px.to_vec())
+            .ok_or_else(|| DataError::format(&self.path, format!("image {index} has a bad size")))
     }
 }
 
@@ -227,17 +273,29 @@ mod tests {
         let pack = PackedDataset::open(&out).unwrap();
         assert_eq!(pack.len(), 14);
         assert_eq!(pack.header().classes, vec!["n0", "n1", "n2"]);
-        let good: Vec<&crate::Sample> = folder.samples.iter().filter(|s| !bad.contains(&s.file_name)).collect();
+        let good: Vec<&crate::Sample> = folder
+            .samples
+            .iter()
+            .filter(|s| !bad.contains(&s.file_name))
+            .collect();
         for (i, s) in good.iter().enumerate() {
             assert_eq!(pack.name(i), s.file_name);
             assert_eq!(pack.label(i), s.label);
             let decoded = fit(load_rgb(&s.path).unwrap(), 32);
-            assert_eq!(pack.load(i).unwrap(), decoded, "{} round-trips", s.file_name);
+            assert_eq!(
+                pack.load(i).unwrap(),
+                decoded,
+                "{} round-trips",
+                s.file_name
+            );
             let (h, w, _) = pack.pixels(i);
             assert!(h.min(w) <= 32);
         }
         // Images already small enough keep their size.
-        let gray = good.iter().position(|s| s.file_name == "n1_gray.JPEG").unwrap();
+        let gray = good
+            .iter()
+            .position(|s| s.file_name == "n1_gray.JPEG")
+            .unwrap();
         assert_eq!(pack.load(gray).unwrap().dimensions(), (32, 24));
     }
 
@@ -251,9 +309,17 @@ mod tests {
         let bytes = std::fs::read(&out).unwrap();
         std::fs::write(&out, &bytes[..bytes.len() - 10]).unwrap();
         let e = PackedDataset::open(&out).unwrap_err().to_string();
-        assert!(e.contains("p.pack") && e.contains("outside the file"), "{e}");
+        assert!(
+            e.contains("p.pack") && e.contains("outside the file"),
+            "{e}"
+        );
         std::fs::write(&out, b"JPEG....").unwrap();
-        assert!(PackedDataset::open(&out).unwrap_err().to_string().contains("bad magic"));
+        assert!(
+            PackedDataset::open(&out)
+                .unwrap_err()
+                .to_string()
+                .contains("bad magic")
+        );
         assert!(PackedDataset::open(&dir.path().join("nope.pack")).is_err());
     }
 }

@@ -21,8 +21,16 @@ fn compare(name: &str) -> (u8, f64) {
     let (bytes, w, h, expected) = fixture(name);
     let img = decode_rgb(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(img.dimensions(), (w, h), "{name}");
-    let diffs: Vec<u8> = img.as_raw().iter().zip(&expected).map(|(a, b)| a.abs_diff(*b)).collect();
-    (*diffs.iter().max().unwrap(), diffs.iter().map(|&d| d as f64).sum::<f64>() / diffs.len() as f64)
+    let diffs: Vec<u8> = img
+        .as_raw()
+        .iter()
+        .zip(&expected)
+        .map(|(a, b)| a.abs_diff(*b))
+        .collect();
+    (
+        *diffs.iter().max().unwrap(),
+        diffs.iter().map(|&d| d as f64).sum::<f64>() / diffs.len() as f64,
+    )
 }
 
 #[test]
@@ -34,7 +42,10 @@ fn png_named_jpeg_matches_pillow_exactly() {
 fn jpegs_match_pillow_within_decoder_rounding() {
     for name in ["ycbcr_420.jpg", "cmyk_adobe.jpg", "gray.jpg"] {
         let (max, mean) = compare(name);
-        assert!(max <= 6 && mean <= 1.0, "{name}: largest difference {max}, mean {mean:.3}");
+        assert!(
+            max <= 6 && mean <= 1.0,
+            "{name}: largest difference {max}, mean {mean:.3}"
+        );
     }
 }
 
@@ -43,6 +54,11 @@ fn cmyk_is_not_left_inverted() {
     // An inverted (wrong) conversion would be off by far more than rounding on most pixels.
     let (bytes, _, _, expected) = fixture("cmyk_adobe.jpg");
     let img = decode_rgb(&bytes).unwrap();
-    let inverted_close = img.as_raw().iter().zip(&expected).filter(|(a, b)| (255 - **a).abs_diff(**b) <= 6).count();
+    let inverted_close = img
+        .as_raw()
+        .iter()
+        .zip(&expected)
+        .filter(|(a, b)| (255 - **a).abs_diff(**b) <= 6)
+        .count();
     assert!(inverted_close < expected.len() / 4);
 }

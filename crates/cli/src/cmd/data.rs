@@ -6,7 +6,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use spillover_augment::presets;
 use spillover_data::imagenet::read_class_list;
-use spillover_data::{write_pack, ClassSelection, Dataset, ImageFolder, InMemoryDataset, Loader, LoaderConfig, PackedDataset, Skipped, Subset};
+use spillover_data::{
+    ClassSelection, Dataset, ImageFolder, InMemoryDataset, Loader, LoaderConfig, PackedDataset,
+    Skipped, Subset, write_pack,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,16 +17,22 @@ use std::time::Instant;
 #[derive(Subcommand)]
 pub enum DataCommand {
     /// Decode every image of a folder; list the unreadable ones with their paths and reasons.
-    #[command(after_help = "Examples:\n  spillover data check --dir imagenet/train\n  \
-        spillover data check --dir imagenet/val --labels annotations/filename_label.csv --classes annotations/imagenet_labels.txt")]
+    #[command(
+        after_help = "Examples:\n  spillover data check --dir imagenet/train\n  \
+        spillover data check --dir imagenet/val --labels annotations/filename_label.csv --classes annotations/imagenet_labels.txt"
+    )]
     Check(FolderArgs),
     /// Decode once into a memory-mapped uint8 file (shorter side resized to --short-side).
-    #[command(after_help = "Examples:\n  spillover data pack --dir imagenet/train --short-side 256 --out train.pack\n  \
-        spillover data pack --dir imagenet/train --first-classes 100 --fraction 0.5 --out in100.pack")]
+    #[command(
+        after_help = "Examples:\n  spillover data pack --dir imagenet/train --short-side 256 --out train.pack\n  \
+        spillover data pack --dir imagenet/train --first-classes 100 --fraction 0.5 --out in100.pack"
+    )]
     Pack(PackArgs),
     /// Images/s of the loader (decode + augmentation + normalization) over a folder or pack.
-    #[command(after_help = "Examples:\n  spillover data bench --dir imagenet/train --workers 2 --batches 20\n  \
-        spillover data bench --pack train.pack --workers 2 --batches 20")]
+    #[command(
+        after_help = "Examples:\n  spillover data bench --dir imagenet/train --workers 2 --batches 20\n  \
+        spillover data bench --pack train.pack --workers 2 --batches 20"
+    )]
     Bench(BenchArgs),
 }
 
@@ -109,7 +118,10 @@ pub fn run(command: DataCommand) -> Result<()> {
 fn open_folder(args: &FolderArgs) -> Result<ImageFolder> {
     let folder = match &args.labels {
         Some(csv) => {
-            let list = args.classes.as_ref().context("--labels needs --classes (the class list of the label indices)")?;
+            let list = args
+                .classes
+                .as_ref()
+                .context("--labels needs --classes (the class list of the label indices)")?;
             let classes = read_class_list(list)?;
             ImageFolder::open_val(&args.dir, Some(csv), classes)?
         }
@@ -123,12 +135,21 @@ fn open_folder(args: &FolderArgs) -> Result<ImageFolder> {
     if matches!(classes, ClassSelection::All) && args.fraction == 1.0 {
         return Ok(folder);
     }
-    Ok(folder.subset(&Subset { classes, fraction: args.fraction, seed: args.seed })?)
+    Ok(folder.subset(&Subset {
+        classes,
+        fraction: args.fraction,
+        seed: args.seed,
+    })?)
 }
 
 fn bar(total: usize, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(total as u64);
-    bar.set_style(ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {what} {{per_sec}} eta {{eta}}")).expect("valid template"));
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {what} {{per_sec}} eta {{eta}}"
+        ))
+        .expect("valid template"),
+    );
     bar
 }
 
@@ -137,7 +158,10 @@ fn report_skipped(skipped: &[Skipped], total: usize) {
         println!("all {total} images decode");
         return;
     }
-    println!("{} of {total} images cannot be decoded and are skipped:", skipped.len());
+    println!(
+        "{} of {total} images cannot be decoded and are skipped:",
+        skipped.len()
+    );
     for s in skipped {
         println!("  {}: {}", s.path.display(), s.reason);
     }
@@ -145,7 +169,12 @@ fn report_skipped(skipped: &[Skipped], total: usize) {
 
 fn check(args: FolderArgs) -> Result<()> {
     let folder = open_folder(&args)?;
-    println!("{}: {} images in {} classes", args.dir.display(), folder.samples.len(), folder.classes.len());
+    println!(
+        "{}: {} images in {} classes",
+        args.dir.display(),
+        folder.samples.len(),
+        folder.classes.len()
+    );
     let (_, skipped) = InMemoryDataset::from_folder(&folder);
     report_skipped(&skipped, folder.samples.len());
     Ok(())
@@ -155,8 +184,16 @@ fn pack(args: PackArgs) -> Result<()> {
     let folder = open_folder(&args.folder)?;
     let progress = bar(folder.samples.len(), "images");
     let start = Instant::now();
-    let (header, skipped) = write_pack(&folder, &args.out, args.short_side, &|done, _| progress.set_position(done as u64))
-        .with_context(|| format!("packing {} into {}", args.folder.dir.display(), args.out.display()))?;
+    let (header, skipped) = write_pack(&folder, &args.out, args.short_side, &|done, _| {
+        progress.set_position(done as u64)
+    })
+    .with_context(|| {
+        format!(
+            "packing {} into {}",
+            args.folder.dir.display(),
+            args.out.display()
+        )
+    })?;
     progress.finish_and_clear();
     let bytes = std::fs::metadata(&args.out).map(|m| m.len()).unwrap_or(0);
     println!(
@@ -172,15 +209,27 @@ fn pack(args: PackArgs) -> Result<()> {
 }
 
 fn time_loader<D: Dataset + 'static>(dataset: Arc<D>, args: &BenchArgs) -> Result<(f64, usize)> {
-    let config = LoaderConfig { batch_size: args.batch, workers: args.workers, ..LoaderConfig::default() };
-    let loader = Loader::new(dataset, Arc::new(presets::imagenet_train(args.size)), config)?;
+    let config = LoaderConfig {
+        batch_size: args.batch,
+        workers: args.workers,
+        ..LoaderConfig::default()
+    };
+    let loader = Loader::new(
+        dataset,
+        Arc::new(presets::imagenet_train(args.size)),
+        config,
+    )?;
     let mut epoch = 0;
     let mut images = 0;
     let mut start = None;
     let mut timed = 0;
     // Keep drawing epochs until enough batches are timed (small folders have few per epoch).
     while timed < args.batches {
-        anyhow::ensure!(loader.batches_per_epoch() > 0, "fewer images than one batch of {}", args.batch);
+        anyhow::ensure!(
+            loader.batches_per_epoch() > 0,
+            "fewer images than one batch of {}",
+            args.batch
+        );
         for batch in loader.epoch(0, epoch) {
             let batch = batch?;
             match start {
@@ -201,22 +250,40 @@ fn time_loader<D: Dataset + 'static>(dataset: Arc<D>, args: &BenchArgs) -> Resul
 }
 
 fn bench(args: BenchArgs) -> Result<()> {
-    let workers = if args.workers == 0 { rayon::current_num_threads() } else { args.workers };
+    let workers = if args.workers == 0 {
+        rayon::current_num_threads()
+    } else {
+        args.workers
+    };
     let (label, (rate, skipped)) = match (&args.pack, &args.dir) {
-        (Some(p), _) => ("pack", time_loader(Arc::new(PackedDataset::open(p)?), &args)?),
+        (Some(p), _) => (
+            "pack",
+            time_loader(Arc::new(PackedDataset::open(p)?), &args)?,
+        ),
         (None, Some(dir)) => {
             let folder = ImageFolder::open(dir)?;
             match args.source {
                 Source::Files => ("files", time_loader(Arc::new(folder), &args)?),
-                Source::Memory => ("memory", time_loader(Arc::new(InMemoryDataset::from_folder(&folder).0), &args)?),
+                Source::Memory => (
+                    "memory",
+                    time_loader(Arc::new(InMemoryDataset::from_folder(&folder).0), &args)?,
+                ),
             }
         }
         (None, None) => unreachable!("clap requires --dir or --pack"),
     };
     if args.json {
-        println!("{{\"source\":\"{label}\",\"workers\":{workers},\"batch\":{},\"size\":{},\"images_per_s\":{rate:.1},\"skipped\":{skipped}}}", args.batch, args.size);
+        println!(
+            "{{\"source\":\"{label}\",\"workers\":{workers},\"batch\":{},\"size\":{},\"images_per_s\":{rate:.1},\"skipped\":{skipped}}}",
+            args.batch, args.size
+        );
     } else {
-        println!("{label}: {rate:.0} images/s with {workers} workers (batch {}, {}px crop; {:.0} images/s per worker)", args.batch, args.size, rate / workers as f64);
+        println!(
+            "{label}: {rate:.0} images/s with {workers} workers (batch {}, {}px crop; {:.0} images/s per worker)",
+            args.batch,
+            args.size,
+            rate / workers as f64
+        );
     }
     Ok(())
 }

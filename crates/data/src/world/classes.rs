@@ -2,7 +2,7 @@
 //! right, with a usual colour, a usual scene and a rarer variant (the `subcategory` factor).
 //! Every template is left/right asymmetric so that a rotation (`pose`) is visible.
 
-use super::geometry::{capsule, circle, ellipse, rect, tapered, Pt};
+use super::geometry::{Pt, capsule, circle, ellipse, rect, tapered};
 
 /// Which palette entry paints a part; `Main` and `Secondary` carry the class's hue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,14 @@ pub enum Scene {
 }
 
 impl Scene {
-    pub const ALL: [Scene; 6] = [Scene::Sky, Scene::Grass, Scene::Water, Scene::Indoor, Scene::Sand, Scene::Road];
+    pub const ALL: [Scene; 6] = [
+        Scene::Sky,
+        Scene::Grass,
+        Scene::Water,
+        Scene::Indoor,
+        Scene::Sand,
+        Scene::Road,
+    ];
 }
 
 /// A class template.
@@ -72,11 +79,23 @@ fn dog(variant: bool) -> Vec<Part> {
     // A dachshund is long and low; the usual dog stands tall.
     let (len, leg) = if variant { (0.6, 0.32) } else { (0.52, 0.62) };
     let mut v = vec![
-        p(capsule([-len + 0.1, -0.05], [-len - 0.22, -0.42], 0.05), Main),
-        p(capsule([-len + 0.2, 0.05], [-len + 0.2, leg], 0.075), Secondary),
-        p(capsule([len - 0.25, 0.05], [len - 0.22, leg], 0.075), Secondary),
+        p(
+            capsule([-len + 0.1, -0.05], [-len - 0.22, -0.42], 0.05),
+            Main,
+        ),
+        p(
+            capsule([-len + 0.2, 0.05], [-len + 0.2, leg], 0.075),
+            Secondary,
+        ),
+        p(
+            capsule([len - 0.25, 0.05], [len - 0.22, leg], 0.075),
+            Secondary,
+        ),
         p(ellipse([0.0, 0.0], len, 0.24, 0.0), Main),
-        p(capsule([len - 0.15, -0.05], [len + 0.05, -0.25], 0.11), Main),
+        p(
+            capsule([len - 0.15, -0.05], [len + 0.05, -0.25], 0.11),
+            Main,
+        ),
         p(capsule([-len + 0.32, 0.08], [-len + 0.3, leg], 0.075), Main),
         p(capsule([len - 0.12, 0.08], [len - 0.1, leg], 0.075), Main),
         p(circle([len + 0.08, -0.3], 0.2), Main),
@@ -84,25 +103,43 @@ fn dog(variant: bool) -> Vec<Part> {
         p(circle([len + 0.41, -0.27], 0.04), Dark),
         p(circle([len + 0.14, -0.35], 0.035), Dark),
     ];
-    let ear = if variant { ellipse([len + 0.0, -0.22], 0.07, 0.2, 0.25) } else { ellipse([len - 0.02, -0.38], 0.06, 0.14, 0.5) };
+    let ear = if variant {
+        ellipse([len + 0.0, -0.22], 0.07, 0.2, 0.25)
+    } else {
+        ellipse([len - 0.02, -0.38], 0.06, 0.14, 0.5)
+    };
     v.push(p(ear, Secondary));
     v
 }
 
 fn bird(variant: bool) -> Vec<Part> {
     // The heron variant has a long neck and long legs.
-    let (head, legs) = if variant { ([0.55, -0.65], 0.85) } else { ([0.42, -0.3], 0.6) };
+    let (head, legs) = if variant {
+        ([0.55, -0.65], 0.85)
+    } else {
+        ([0.42, -0.3], 0.6)
+    };
     let mut v = vec![
         p(capsule([0.0, 0.3], [0.0, legs], 0.025), Accent),
         p(capsule([0.12, 0.28], [0.14, legs], 0.025), Accent),
         p(vec![[-0.4, 0.05], [-0.88, -0.05], [-0.82, 0.25]], Secondary),
         p(ellipse([-0.05, 0.05], 0.45, 0.27, -0.2), Main),
     ];
-    v.push(p(capsule([0.25, -0.05], head, if variant { 0.07 } else { 0.11 }), Main));
+    v.push(p(
+        capsule([0.25, -0.05], head, if variant { 0.07 } else { 0.11 }),
+        Main,
+    ));
     v.extend([
         p(ellipse([-0.1, 0.0], 0.32, 0.14, -0.3), Secondary),
         p(circle(head, 0.17), Main),
-        p(vec![[head[0] + 0.13, head[1] - 0.05], [head[0] + 0.45, head[1] + 0.02], [head[0] + 0.13, head[1] + 0.07]], Accent),
+        p(
+            vec![
+                [head[0] + 0.13, head[1] - 0.05],
+                [head[0] + 0.45, head[1] + 0.02],
+                [head[0] + 0.13, head[1] + 0.07],
+            ],
+            Accent,
+        ),
         p(circle([head[0] + 0.05, head[1] - 0.04], 0.035), Dark),
     ]);
     v
@@ -156,13 +193,31 @@ fn snake(variant: bool) -> Vec<Part> {
         let last = pts[n - 1];
         (pts, [last[0] + 0.14, last[1] - 0.02])
     };
-    let radii: Vec<f32> = (0..n).map(|i| 0.045 + 0.09 * i as f32 / (n - 1) as f32).collect();
+    let radii: Vec<f32> = (0..n)
+        .map(|i| 0.045 + 0.09 * i as f32 / (n - 1) as f32)
+        .collect();
     vec![
-        p(capsule([head[0] + 0.1, head[1]], [head[0] + 0.3, head[1] - 0.05], 0.018), Accent),
+        p(
+            capsule(
+                [head[0] + 0.1, head[1]],
+                [head[0] + 0.3, head[1] - 0.05],
+                0.018,
+            ),
+            Accent,
+        ),
         p(tapered(&pts, &radii), Main),
         p(ellipse(head, 0.19, 0.12, -0.1), Main),
         p(circle([head[0] + 0.04, head[1] - 0.05], 0.035), Dark),
-        p(tapered(&pts[n / 2..n - 3], &radii[n / 2..n - 3].iter().map(|r| r * 0.4).collect::<Vec<_>>()), Secondary),
+        p(
+            tapered(
+                &pts[n / 2..n - 3],
+                &radii[n / 2..n - 3]
+                    .iter()
+                    .map(|r| r * 0.4)
+                    .collect::<Vec<_>>(),
+            ),
+            Secondary,
+        ),
     ]
 }
 
@@ -171,14 +226,49 @@ fn wheeled_vehicle(variant: bool) -> Vec<Part> {
     let wheels: &[f32] = if variant {
         // Truck: a tall cargo box behind the cab.
         v.push(p(rect([-0.9, -0.55], [0.2, 0.25]), Secondary));
-        v.push(p(vec![[0.25, 0.25], [0.25, -0.35], [0.6, -0.35], [0.85, -0.05], [0.85, 0.25]], Main));
-        v.push(p(vec![[0.35, -0.25], [0.58, -0.25], [0.75, -0.05], [0.35, -0.05]], Light));
+        v.push(p(
+            vec![
+                [0.25, 0.25],
+                [0.25, -0.35],
+                [0.6, -0.35],
+                [0.85, -0.05],
+                [0.85, 0.25],
+            ],
+            Main,
+        ));
+        v.push(p(
+            vec![[0.35, -0.25], [0.58, -0.25], [0.75, -0.05], [0.35, -0.05]],
+            Light,
+        ));
         &[-0.65, -0.3, 0.55]
     } else {
-        v.push(p(vec![[-0.45, -0.02], [-0.28, -0.38], [0.22, -0.38], [0.48, -0.02]], Main));
-        v.push(p(vec![[-0.82, -0.05], [0.7, -0.05], [0.85, 0.1], [0.85, 0.28], [-0.85, 0.28]], Main));
-        v.push(p(vec![[-0.36, -0.07], [-0.24, -0.31], [-0.04, -0.31], [-0.04, -0.07]], Light));
-        v.push(p(vec![[0.04, -0.07], [0.04, -0.31], [0.19, -0.31], [0.38, -0.07]], Light));
+        v.push(p(
+            vec![[-0.45, -0.02], [-0.28, -0.38], [0.22, -0.38], [0.48, -0.02]],
+            Main,
+        ));
+        v.push(p(
+            vec![
+                [-0.82, -0.05],
+                [0.7, -0.05],
+                [0.85, 0.1],
+                [0.85, 0.28],
+                [-0.85, 0.28],
+            ],
+            Main,
+        ));
+        v.push(p(
+            vec![
+                [-0.36, -0.07],
+                [-0.24, -0.31],
+                [-0.04, -0.31],
+                [-0.04, -0.07],
+            ],
+            Light,
+        ));
+        v.push(p(
+            vec![[0.04, -0.07], [0.04, -0.31], [0.19, -0.31], [0.38, -0.07]],
+            Light,
+        ));
         v.push(p(rect([-0.85, 0.08], [0.85, 0.13]), Secondary));
         &[-0.5, 0.5]
     };
@@ -202,10 +292,16 @@ fn vessel(variant: bool) -> Vec<Part> {
     } else {
         v.push(p(rect([-0.02, -0.85], [0.04, 0.16]), Dark));
         v.push(p(vec![[0.06, -0.8], [0.06, 0.1], [0.6, 0.1]], Light));
-        v.push(p(vec![[-0.04, -0.6], [-0.04, 0.1], [-0.42, 0.1]], Secondary));
+        v.push(p(
+            vec![[-0.04, -0.6], [-0.04, 0.1], [-0.42, 0.1]],
+            Secondary,
+        ));
         v.push(p(vec![[0.04, -0.85], [0.26, -0.79], [0.04, -0.73]], Accent));
     }
-    v.push(p(vec![[-0.8, 0.14], [0.9, 0.14], [0.6, 0.45], [-0.7, 0.45]], Main));
+    v.push(p(
+        vec![[-0.8, 0.14], [0.9, 0.14], [0.6, 0.45], [-0.7, 0.45]],
+        Main,
+    ));
     v.push(p(rect([-0.75, 0.22], [0.8, 0.27]), Secondary));
     v
 }
@@ -241,7 +337,10 @@ fn structure(variant: bool) -> Vec<Part> {
             p(rect([-0.34, -0.75], [-0.18, -0.55]), Main),
             p(rect([-0.08, -0.75], [0.08, -0.55]), Main),
             p(rect([0.18, -0.75], [0.34, -0.55]), Main),
-            p(vec![[0.3, -0.2], [0.55, -0.2], [0.55, 0.7], [0.3, 0.7]], Secondary),
+            p(
+                vec![[0.3, -0.2], [0.55, -0.2], [0.55, 0.7], [0.3, 0.7]],
+                Secondary,
+            ),
             p(rect([-0.1, 0.35], [0.1, 0.7]), Dark),
             p(rect([-0.08, -0.35], [0.08, -0.12]), Light),
         ]
@@ -249,7 +348,10 @@ fn structure(variant: bool) -> Vec<Part> {
         vec![
             p(rect([0.28, -0.75], [0.44, -0.3]), Secondary),
             p(rect([-0.62, -0.15], [0.62, 0.62]), Main),
-            p(vec![[-0.78, -0.12], [-0.05, -0.72], [0.78, -0.12]], Secondary),
+            p(
+                vec![[-0.78, -0.12], [-0.05, -0.72], [0.78, -0.12]],
+                Secondary,
+            ),
             p(rect([0.12, 0.18], [0.38, 0.62]), Dark),
             p(rect([-0.45, 0.05], [-0.15, 0.32]), Light),
             p(circle([0.32, 0.42], 0.03), Accent),
@@ -266,7 +368,9 @@ fn food(variant: bool) -> Vec<Part> {
                 [0.8 * t, -0.35 + 0.5 * (1.0 - t * t)]
             })
             .collect();
-        let radii: Vec<f32> = (0..16).map(|i| 0.05 + 0.13 * (1.0 - ((i as f32 - 7.5) / 7.5).powi(2))).collect();
+        let radii: Vec<f32> = (0..16)
+            .map(|i| 0.05 + 0.13 * (1.0 - ((i as f32 - 7.5) / 7.5).powi(2)))
+            .collect();
         vec![
             p(tapered(&pts, &radii), Main),
             p(capsule([0.78, -0.38], [0.9, -0.55], 0.035), Dark),
@@ -305,16 +409,106 @@ fn natural_object(variant: bool) -> Vec<Part> {
 
 /// All class templates, in the default class order.
 pub const TEMPLATES: [Template; 10] = [
-    Template { name: "dog", metaclass: "dog", hue: 30.0, secondary_hue: 20.0, accent: [0.2, 0.1, 0.05], scene: Scene::Grass, variant: "dachshund", build: dog },
-    Template { name: "bird", metaclass: "bird", hue: 0.0, secondary_hue: 340.0, accent: [1.0, 0.6, 0.1], scene: Scene::Sky, variant: "heron", build: bird },
-    Template { name: "insect", metaclass: "insect", hue: 95.0, secondary_hue: 75.0, accent: [0.9, 0.9, 0.2], scene: Scene::Grass, variant: "butterfly", build: insect },
-    Template { name: "snake", metaclass: "snake", hue: 65.0, secondary_hue: 45.0, accent: [0.9, 0.1, 0.1], scene: Scene::Sand, variant: "coiled", build: snake },
-    Template { name: "wheeled_vehicle", metaclass: "wheeled_vehicle", hue: 210.0, secondary_hue: 200.0, accent: [1.0, 0.95, 0.6], scene: Scene::Road, variant: "truck", build: wheeled_vehicle },
-    Template { name: "vessel", metaclass: "vessel", hue: 175.0, secondary_hue: 160.0, accent: [0.9, 0.2, 0.2], scene: Scene::Water, variant: "steamship", build: vessel },
-    Template { name: "furniture", metaclass: "furniture", hue: 285.0, secondary_hue: 260.0, accent: [0.8, 0.7, 0.3], scene: Scene::Indoor, variant: "armchair", build: furniture },
-    Template { name: "structure", metaclass: "structure", hue: 245.0, secondary_hue: 5.0, accent: [0.9, 0.8, 0.2], scene: Scene::Grass, variant: "tower", build: structure },
-    Template { name: "food", metaclass: "food", hue: 130.0, secondary_hue: 150.0, accent: [0.5, 0.3, 0.1], scene: Scene::Indoor, variant: "banana", build: food },
-    Template { name: "natural_object", metaclass: "natural_object", hue: 320.0, secondary_hue: 300.0, accent: [0.45, 0.28, 0.12], scene: Scene::Sky, variant: "pine", build: natural_object },
+    Template {
+        name: "dog",
+        metaclass: "dog",
+        hue: 30.0,
+        secondary_hue: 20.0,
+        accent: [0.2, 0.1, 0.05],
+        scene: Scene::Grass,
+        variant: "dachshund",
+        build: dog,
+    },
+    Template {
+        name: "bird",
+        metaclass: "bird",
+        hue: 0.0,
+        secondary_hue: 340.0,
+        accent: [1.0, 0.6, 0.1],
+        scene: Scene::Sky,
+        variant: "heron",
+        build: bird,
+    },
+    Template {
+        name: "insect",
+        metaclass: "insect",
+        hue: 95.0,
+        secondary_hue: 75.0,
+        accent: [0.9, 0.9, 0.2],
+        scene: Scene::Grass,
+        variant: "butterfly",
+        build: insect,
+    },
+    Template {
+        name: "snake",
+        metaclass: "snake",
+        hue: 65.0,
+        secondary_hue: 45.0,
+        accent: [0.9, 0.1, 0.1],
+        scene: Scene::Sand,
+        variant: "coiled",
+        build: snake,
+    },
+    Template {
+        name: "wheeled_vehicle",
+        metaclass: "wheeled_vehicle",
+        hue: 210.0,
+        secondary_hue: 200.0,
+        accent: [1.0, 0.95, 0.6],
+        scene: Scene::Road,
+        variant: "truck",
+        build: wheeled_vehicle,
+    },
+    Template {
+        name: "vessel",
+        metaclass: "vessel",
+        hue: 175.0,
+        secondary_hue: 160.0,
+        accent: [0.9, 0.2, 0.2],
+        scene: Scene::Water,
+        variant: "steamship",
+        build: vessel,
+    },
+    Template {
+        name: "furniture",
+        metaclass: "furniture",
+        hue: 285.0,
+        secondary_hue: 260.0,
+        accent: [0.8, 0.7, 0.3],
+        scene: Scene::Indoor,
+        variant: "armchair",
+        build: furniture,
+    },
+    Template {
+        name: "structure",
+        metaclass: "structure",
+        hue: 245.0,
+        secondary_hue: 5.0,
+        accent: [0.9, 0.8, 0.2],
+        scene: Scene::Grass,
+        variant: "tower",
+        build: structure,
+    },
+    Template {
+        name: "food",
+        metaclass: "food",
+        hue: 130.0,
+        secondary_hue: 150.0,
+        accent: [0.5, 0.3, 0.1],
+        scene: Scene::Indoor,
+        variant: "banana",
+        build: food,
+    },
+    Template {
+        name: "natural_object",
+        metaclass: "natural_object",
+        hue: 320.0,
+        secondary_hue: 300.0,
+        accent: [0.45, 0.28, 0.12],
+        scene: Scene::Sky,
+        variant: "pine",
+        build: natural_object,
+    },
 ];
 
 /// Looks a template up by name.
@@ -334,13 +528,31 @@ mod tests {
                 assert!(parts.len() >= 3, "{} has {} parts", t.name, parts.len());
                 for part in &parts {
                     for q in &part.poly {
-                        assert!(q[0].abs() <= 1.1 && q[1].abs() <= 1.1, "{} point {q:?} outside the frame", t.name);
+                        assert!(
+                            q[0].abs() <= 1.1 && q[1].abs() <= 1.1,
+                            "{} point {q:?} outside the frame",
+                            t.name
+                        );
                     }
                 }
             }
-            let points = |v: bool| t.parts(v).into_iter().flat_map(|p| p.poly).collect::<Vec<_>>();
-            assert_ne!(points(false), points(true), "{} variant looks the same", t.name);
-            assert!(spillover_factors::METACLASSES.contains(&t.metaclass), "{}", t.metaclass);
+            let points = |v: bool| {
+                t.parts(v)
+                    .into_iter()
+                    .flat_map(|p| p.poly)
+                    .collect::<Vec<_>>()
+            };
+            assert_ne!(
+                points(false),
+                points(true),
+                "{} variant looks the same",
+                t.name
+            );
+            assert!(
+                spillover_factors::METACLASSES.contains(&t.metaclass),
+                "{}",
+                t.metaclass
+            );
         }
     }
 }

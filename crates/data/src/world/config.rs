@@ -1,7 +1,7 @@
 //! The world's TOML configuration: classes, class-cue ties, factor rates per split and per
 //! class. A user file only needs the keys it changes; the rest come from the embedded default.
 
-use super::classes::{template, Template, TEMPLATES};
+use super::classes::{TEMPLATES, Template, template};
 use crate::error::DataError;
 use serde::{Deserialize, Serialize};
 use spillover_factors::{Factor, NUM_FACTORS};
@@ -103,11 +103,18 @@ fn merge(base: &mut toml::Table, user: toml::Table) {
 impl WorldConfig {
     /// Parses a user config (only the changed keys are needed) over the default.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Self, DataError> {
-        let bad = |message: String| DataError::Config { path: origin.to_string(), message };
-        let user: toml::Table = text.parse().map_err(|e: toml::de::Error| bad(e.to_string()))?;
+        let bad = |message: String| DataError::Config {
+            path: origin.to_string(),
+            message,
+        };
+        let user: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| bad(e.to_string()))?;
         let mut merged: toml::Table = DEFAULT_WORLD_TOML.parse().expect("default parses");
         merge(&mut merged, user);
-        let cfg: WorldConfig = toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| bad(e.to_string()))?;
+        let cfg: WorldConfig = toml::Value::Table(merged)
+            .try_into()
+            .map_err(|e: toml::de::Error| bad(e.to_string()))?;
         cfg.validate().map_err(bad)?;
         Ok(cfg)
     }
@@ -126,10 +133,17 @@ impl WorldConfig {
     /// Checks every value and names the key of the first bad one.
     pub fn validate(&self) -> Result<(), String> {
         if self.seed > i64::MAX as u64 {
-            return Err(format!("seed {} is too large: TOML integers stop at {}", self.seed, i64::MAX));
+            return Err(format!(
+                "seed {} is too large: TOML integers stop at {}",
+                self.seed,
+                i64::MAX
+            ));
         }
         if !(16..=512).contains(&self.image_size) {
-            return Err(format!("image_size = {} must be within 16..=512", self.image_size));
+            return Err(format!(
+                "image_size = {} must be within 16..=512",
+                self.image_size
+            ));
         }
         if self.classes.len() < 2 {
             return Err("classes: list at least two class templates".into());
@@ -137,7 +151,10 @@ impl WorldConfig {
         for (i, name) in self.classes.iter().enumerate() {
             if template(name).is_none() {
                 let known: Vec<_> = TEMPLATES.iter().map(|t| t.name).collect();
-                return Err(format!("classes[{i}] = {name:?} is not a template; the templates are: {}", known.join(", ")));
+                return Err(format!(
+                    "classes[{i}] = {name:?} is not a template; the templates are: {}",
+                    known.join(", ")
+                ));
             }
             if self.classes[..i].contains(name) {
                 return Err(format!("classes[{i}] = {name:?} is listed twice"));
@@ -172,7 +189,11 @@ impl WorldConfig {
         for split in Split::ALL {
             for c in 0..self.classes.len() {
                 if self.top_weights(split, c).iter().sum::<f64>() <= 0.0 {
-                    return Err(format!("top weights of class {:?} in split {} are all zero", self.classes[c], split.name()));
+                    return Err(format!(
+                        "top weights of class {:?} in split {} are all zero",
+                        self.classes[c],
+                        split.name()
+                    ));
                 }
             }
         }
@@ -187,13 +208,16 @@ impl WorldConfig {
     }
 
     pub fn templates(&self) -> Vec<&'static Template> {
-        self.classes.iter().map(|n| template(n).expect("validated")).collect()
+        self.classes
+            .iter()
+            .map(|n| template(n).expect("validated"))
+            .collect()
     }
 
     fn overrides(&self, split: Split, class: usize) -> impl Iterator<Item = &ClassOverride> {
-        self.class_overrides
-            .iter()
-            .filter(move |o| o.class == self.classes[class] && o.split.as_deref().is_none_or(|s| s == split.name()))
+        self.class_overrides.iter().filter(move |o| {
+            o.class == self.classes[class] && o.split.as_deref().is_none_or(|s| s == split.name())
+        })
     }
 
     /// Relative weight of each factor (in [`Factor::ALL`] order) as the top factor.
@@ -224,12 +248,17 @@ fn apply(values: &mut [f64; NUM_FACTORS], map: &BTreeMap<String, f64>) {
 }
 
 fn unit(key: &str, v: f64) -> Result<(), String> {
-    if (0.0..=1.0).contains(&v) { Ok(()) } else { Err(format!("{key} = {v} must be within 0..=1")) }
+    if (0.0..=1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(format!("{key} = {v} must be within 0..=1"))
+    }
 }
 
 fn check_map(key: &str, map: &BTreeMap<String, f64>, max: f64) -> Result<(), String> {
     for (name, v) in map {
-        name.parse::<Factor>().map_err(|e| format!("{key}.{name}: {e}"))?;
+        name.parse::<Factor>()
+            .map_err(|e| format!("{key}.{name}: {e}"))?;
         if !(v.is_finite() || max.is_infinite()) || *v < 0.0 || *v > max {
             return Err(format!("{key}.{name} = {v} must be within 0..={max}"));
         }
@@ -247,7 +276,11 @@ mod tests {
         cfg.validate().unwrap();
         assert_eq!(cfg.classes.len(), 10);
         let copy = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/data/world.toml");
-        assert_eq!(std::fs::read_to_string(copy).unwrap(), DEFAULT_WORLD_TOML, "configs/data/world.toml drifted from the embedded default");
+        assert_eq!(
+            std::fs::read_to_string(copy).unwrap(),
+            DEFAULT_WORLD_TOML,
+            "configs/data/world.toml drifted from the embedded default"
+        );
         let again = WorldConfig::from_toml_str(&cfg.to_toml(), "resolved").unwrap();
         assert_eq!(again, cfg, "the resolved config round-trips");
     }
@@ -262,24 +295,48 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.seed, 7);
         assert_eq!(cfg.splits.val.images_per_class, 20);
-        assert_eq!(cfg.splits.val.annotated, 1.0, "untouched keys keep the default");
+        assert_eq!(
+            cfg.splits.val.annotated, 1.0,
+            "untouched keys keep the default"
+        );
         assert_eq!(cfg.top_weights(Split::Val, 0)[Factor::Pose.index()], 3.0);
         assert_eq!(cfg.top_weights(Split::Val, 0)[Factor::Color.index()], 1.0);
         let bird = cfg.classes.iter().position(|c| c == "bird").unwrap();
-        assert_eq!(cfg.extra_rates(Split::Train, bird)[Factor::Darker.index()], 0.5);
-        assert_eq!(cfg.extra_rates(Split::Val, bird)[Factor::Darker.index()], 0.06);
-        assert_eq!(cfg.extra_rates(Split::Train, 0)[Factor::Darker.index()], 0.06);
+        assert_eq!(
+            cfg.extra_rates(Split::Train, bird)[Factor::Darker.index()],
+            0.5
+        );
+        assert_eq!(
+            cfg.extra_rates(Split::Val, bird)[Factor::Darker.index()],
+            0.06
+        );
+        assert_eq!(
+            cfg.extra_rates(Split::Train, 0)[Factor::Darker.index()],
+            0.06
+        );
     }
 
     #[test]
     fn errors_name_the_file_and_key() {
-        let err = |text: &str| WorldConfig::from_toml_str(text, "my.toml").unwrap_err().to_string();
+        let err = |text: &str| {
+            WorldConfig::from_toml_str(text, "my.toml")
+                .unwrap_err()
+                .to_string()
+        };
         let e = err("[splits.val.top_weights]\ncolour = 2.0\n");
-        assert!(e.contains("my.toml") && e.contains("splits.val.top_weights.colour") && e.contains("unknown factor"), "{e}");
+        assert!(
+            e.contains("my.toml")
+                && e.contains("splits.val.top_weights.colour")
+                && e.contains("unknown factor"),
+            "{e}"
+        );
         let e = err("[ties]\ncolor = 1.5\n");
         assert!(e.contains("ties.color = 1.5"), "{e}");
         let e = err("classes = [\"dog\", \"unicorn\"]\n");
-        assert!(e.contains("classes[1]") && e.contains("unicorn") && e.contains("vessel"), "{e}");
+        assert!(
+            e.contains("classes[1]") && e.contains("unicorn") && e.contains("vessel"),
+            "{e}"
+        );
         let e = err("[ties]\ncolr = 1.0\n");
         assert!(e.contains("colr"), "{e}");
         let e = err("image_size = \n");

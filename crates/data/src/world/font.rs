@@ -39,10 +39,20 @@ const GLYPHS: &[(char, &str)] = &[
 pub const ADVANCE: usize = 6;
 
 /// Draws `text` into an RGB buffer of width `width` at (x, y), each font pixel `scale` pixels.
-pub fn draw_text(rgb: &mut [u8], width: usize, x: usize, y: usize, scale: usize, text: &str, color: [u8; 3]) {
+pub fn draw_text(
+    rgb: &mut [u8],
+    width: usize,
+    x: usize,
+    y: usize,
+    scale: usize,
+    text: &str,
+    color: [u8; 3],
+) {
     let height = rgb.len() / 3 / width;
     for (k, ch) in text.chars().enumerate() {
-        let Some((_, rows)) = GLYPHS.iter().find(|(c, _)| *c == ch.to_ascii_lowercase()) else { continue };
+        let Some((_, rows)) = GLYPHS.iter().find(|(c, _)| *c == ch.to_ascii_lowercase()) else {
+            continue;
+        };
         for (r, row) in rows.split('|').enumerate() {
             for (c, bit) in row.chars().enumerate() {
                 if bit != '#' {

@@ -41,7 +41,11 @@ pub fn tapered(points: &[Pt], radii: &[f32]) -> Vec<Pt> {
     debug_assert!(points.len() >= 2 && points.len() == radii.len());
     let n = points.len();
     let normal = |i: usize| {
-        let (p, q) = if i + 1 < n { (points[i], points[i + 1]) } else { (points[i - 1], points[i]) };
+        let (p, q) = if i + 1 < n {
+            (points[i], points[i + 1])
+        } else {
+            (points[i - 1], points[i])
+        };
         let (dx, dy) = (q[0] - p[0], q[1] - p[1]);
         let len = (dx * dx + dy * dy).sqrt().max(1e-6);
         [-dy / len, dx / len]
@@ -57,13 +61,19 @@ pub fn tapered(points: &[Pt], radii: &[f32]) -> Vec<Pt> {
     let mut out = Vec::with_capacity(4 * n + 16);
     for i in 0..n {
         let m = normal(i);
-        out.push([points[i][0] + m[0] * radii[i], points[i][1] + m[1] * radii[i]]);
+        out.push([
+            points[i][0] + m[0] * radii[i],
+            points[i][1] + m[1] * radii[i],
+        ]);
     }
     let m = normal(n - 1);
     out.extend(cap(points[n - 1], radii[n - 1], m[1].atan2(m[0])));
     for i in (0..n).rev() {
         let m = normal(i);
-        out.push([points[i][0] - m[0] * radii[i], points[i][1] - m[1] * radii[i]]);
+        out.push([
+            points[i][0] - m[0] * radii[i],
+            points[i][1] - m[1] * radii[i],
+        ]);
     }
     let m = normal(0);
     out.extend(cap(points[0], radii[0], (-m[1]).atan2(-m[0])));
@@ -156,7 +166,10 @@ pub fn coverage(mask: &mut Mask, points: &[Pt]) -> bool {
 /// Anti-aliased coverage of a polygon's outline stroked `width` pixels wide.
 pub fn outline_coverage(mask: &mut Mask, points: &[Pt], width: f32) -> bool {
     mask.clear();
-    let stroke = Stroke { width, ..Stroke::default() };
+    let stroke = Stroke {
+        width,
+        ..Stroke::default()
+    };
     match path(points).and_then(|p| p.stroke(&stroke, 1.0)) {
         Some(s) => {
             mask.fill_path(&s, FillRule::Winding, true, Transform::identity());
@@ -172,11 +185,27 @@ mod tests {
 
     #[test]
     fn placement_round_trips() {
-        let pl = Placement { cx: 30.0, cy: 20.0, scale: 12.0, rotation: 1.1, mirror: true };
+        let pl = Placement {
+            cx: 30.0,
+            cy: 20.0,
+            scale: 12.0,
+            rotation: 1.1,
+            mirror: true,
+        };
         let p = [0.3, -0.7];
         let q = pl.invert(pl.apply(p));
-        assert!((q[0] - p[0]).abs() < 1e-5 && (q[1] - p[1]).abs() < 1e-5, "{q:?}");
-        assert_eq!(Placement { mirror: false, ..pl }.apply([0.0, 0.0]), [30.0, 20.0]);
+        assert!(
+            (q[0] - p[0]).abs() < 1e-5 && (q[1] - p[1]).abs() < 1e-5,
+            "{q:?}"
+        );
+        assert_eq!(
+            Placement {
+                mirror: false,
+                ..pl
+            }
+            .apply([0.0, 0.0]),
+            [30.0, 20.0]
+        );
     }
 
     #[test]
@@ -185,7 +214,10 @@ mod tests {
         assert!(coverage(&mut m, &circle([32.0, 32.0], 10.0)));
         let area: f32 = m.data().iter().map(|&v| v as f32 / 255.0).sum();
         let exact = std::f32::consts::PI * 100.0;
-        assert!((area - exact).abs() / exact < 0.02, "area {area} vs {exact}");
+        assert!(
+            (area - exact).abs() / exact < 0.02,
+            "area {area} vs {exact}"
+        );
     }
 
     #[test]

@@ -15,17 +15,17 @@
 
 pub mod classes;
 pub mod config;
-pub mod geometry;
 mod font;
+pub mod geometry;
 pub mod preview;
 pub mod render;
 pub mod scene;
 pub mod write;
 
-pub use config::{Split, WorldConfig, DEFAULT_WORLD_TOML};
-pub use render::{render, Rendered};
+pub use config::{DEFAULT_WORLD_TOML, Split, WorldConfig};
+pub use render::{Rendered, render};
 pub use scene::SceneSpec;
-pub use write::{generate, GenerateSummary, Manifest};
+pub use write::{GenerateSummary, Manifest, generate};
 
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
@@ -66,7 +66,9 @@ fn apportion(n: usize, weights: &[f64; NUM_FACTORS], rotate: usize) -> [usize; N
     for (c, e) in counts.iter_mut().zip(&exact) {
         *c = e.floor() as usize;
     }
-    let mut order: Vec<usize> = (0..NUM_FACTORS).map(|k| (k + rotate) % NUM_FACTORS).collect();
+    let mut order: Vec<usize> = (0..NUM_FACTORS)
+        .map(|k| (k + rotate) % NUM_FACTORS)
+        .collect();
     order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
     let missing = n - counts.iter().sum::<usize>();
     for &k in order.iter().filter(|&&k| weights[k] > 0.0).take(missing) {
@@ -106,7 +108,12 @@ pub fn plan(cfg: &WorldConfig, split: Split) -> Vec<PlannedImage> {
                 Split::Val => format!("world_val_{:08}.png", i + 1),
                 Split::Train => format!("{}_{:05}.png", wnid(class), per_class[class]),
             };
-            PlannedImage { file_name, class, top, seed: rng.random() }
+            PlannedImage {
+                file_name,
+                class,
+                top,
+                seed: rng.random(),
+            }
         })
         .collect()
 }
@@ -118,12 +125,19 @@ pub fn sample_image(cfg: &WorldConfig, split: Split, image: &PlannedImage) -> Sc
         Some(top) => scene::with_extras(&mut rng, top, &cfg.extra_rates(split, image.class)),
         None => FactorSet::EMPTY,
     };
-    let ties = scene::Ties { color: cfg.ties.color as f32, background: cfg.ties.background as f32 };
+    let ties = scene::Ties {
+        color: cfg.ties.color as f32,
+        background: cfg.ties.background as f32,
+    };
     scene::sample(&mut rng, &cfg.templates(), image.class, factors, ties)
 }
 
 /// Renders one planned image at the config's size.
-pub fn render_image(cfg: &WorldConfig, split: Split, image: &PlannedImage) -> (SceneSpec, Rendered) {
+pub fn render_image(
+    cfg: &WorldConfig,
+    split: Split,
+    image: &PlannedImage,
+) -> (SceneSpec, Rendered) {
     let spec = sample_image(cfg, split, image);
     let out = render(&spec, &cfg.templates(), cfg.image_size);
     (spec, out)

@@ -2,9 +2,9 @@
 //! images), each image showing only that factor, with the row's name written on the left.
 
 use super::config::WorldConfig;
-use super::font::{draw_text, ADVANCE};
+use super::font::{ADVANCE, draw_text};
 use super::render::{mix, render};
-use super::scene::{sample, Ties};
+use super::scene::{Ties, sample};
 use rand::SeedableRng;
 use rand_pcg::Pcg64;
 use rayon::prelude::*;
@@ -24,10 +24,18 @@ const LABEL_CHARS: usize = 16;
 /// [`Factor::ALL`]`[i]`. Column j draws class `j % classes`.
 pub fn contact_sheet(cfg: &WorldConfig, cell: u32, columns: usize) -> Sheet {
     let templates = cfg.templates();
-    let ties = Ties { color: cfg.ties.color as f32, background: cfg.ties.background as f32 };
-    let rows: Vec<(String, FactorSet)> = std::iter::once(("prototypical".to_string(), FactorSet::EMPTY))
-        .chain(Factor::ALL.iter().map(|f| (f.name().to_string(), [*f].into_iter().collect())))
-        .collect();
+    let ties = Ties {
+        color: cfg.ties.color as f32,
+        background: cfg.ties.background as f32,
+    };
+    let rows: Vec<(String, FactorSet)> =
+        std::iter::once(("prototypical".to_string(), FactorSet::EMPTY))
+            .chain(
+                Factor::ALL
+                    .iter()
+                    .map(|f| (f.name().to_string(), [*f].into_iter().collect())),
+            )
+            .collect();
     let scale = if cell >= 64 { 2 } else { 1 };
     let label_w = LABEL_CHARS * ADVANCE * scale + PAD;
     let c = cell as usize;
@@ -45,7 +53,15 @@ pub fn contact_sheet(cfg: &WorldConfig, cell: u32, columns: usize) -> Sheet {
     let mut rgb = vec![255u8; width * height * 3];
     for (r, (name, _)) in rows.iter().enumerate() {
         let y0 = r * (c + PAD);
-        draw_text(&mut rgb, width, PAD, y0 + c / 2 - 3 * scale, scale, name, [0, 0, 0]);
+        draw_text(
+            &mut rgb,
+            width,
+            PAD,
+            y0 + c / 2 - 3 * scale,
+            scale,
+            name,
+            [0, 0, 0],
+        );
         for j in 0..columns {
             let x0 = label_w + j * (c + PAD);
             let src = &cells[r * columns + j];
@@ -55,5 +71,9 @@ pub fn contact_sheet(cfg: &WorldConfig, cell: u32, columns: usize) -> Sheet {
             }
         }
     }
-    Sheet { width: width as u32, height: height as u32, rgb }
+    Sheet {
+        width: width as u32,
+        height: height as u32,
+        rgb,
+    }
 }

@@ -12,8 +12,16 @@ use std::f32::consts::PI;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Surface {
     Plain,
-    Pattern { kind: PatternKind, angle: f32, period: f32, ink: [f32; 3] },
-    Texture { strength: f32, seed: u32 },
+    Pattern {
+        kind: PatternKind,
+        angle: f32,
+        period: f32,
+        ink: [f32; 3],
+    },
+    Texture {
+        strength: f32,
+        seed: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,7 +151,13 @@ pub struct Ties {
 }
 
 /// Samples the scene of an image of `class` whose factors are `factors`.
-pub fn sample<R: Rng>(rng: &mut R, templates: &[&Template], class: usize, factors: FactorSet, ties: Ties) -> SceneSpec {
+pub fn sample<R: Rng>(
+    rng: &mut R,
+    templates: &[&Template],
+    class: usize,
+    factors: FactorSet,
+    ties: Ties,
+) -> SceneSpec {
     let has = |f: Factor| factors.contains(f);
     let t = templates[class];
 
@@ -172,12 +186,20 @@ pub fn sample<R: Rng>(rng: &mut R, templates: &[&Template], class: usize, factor
         Vec::new()
     };
     let style = if has(Factor::Style) {
-        if has(Factor::Color) || rng.random_bool(0.5) { Style::Cartoon } else { Style::Sketch }
+        if has(Factor::Color) || rng.random_bool(0.5) {
+            Style::Cartoon
+        } else {
+            Style::Sketch
+        }
     } else {
         Style::Photo
     };
 
-    let count = if has(Factor::MultipleObjects) { rng.random_range(2..=4) } else { 1 };
+    let count = if has(Factor::MultipleObjects) {
+        rng.random_range(2..=4)
+    } else {
+        1
+    };
     let base = if has(Factor::Smaller) {
         u(rng, 0.13, 0.19)
     } else if has(Factor::Larger) {
@@ -185,7 +207,11 @@ pub fn sample<R: Rng>(rng: &mut R, templates: &[&Template], class: usize, factor
     } else {
         u(rng, 0.33, 0.41)
     };
-    let scale = if count > 1 { (base * 0.55).max(0.1) } else { base };
+    let scale = if count > 1 {
+        (base * 0.55).max(0.1)
+    } else {
+        base
+    };
     let slots: &[[f32; 2]] = match count {
         1 => &[[0.5, 0.5]],
         2 => &[[0.28, 0.5], [0.72, 0.5]],
@@ -217,7 +243,13 @@ pub fn sample<R: Rng>(rng: &mut R, templates: &[&Template], class: usize, factor
         } else {
             u(rng, -12.0, 12.0).to_radians()
         };
-        let placement = Placement { cx, cy, scale: scale * u(rng, 0.93, 1.07), rotation, mirror: rng.random_bool(0.5) };
+        let placement = Placement {
+            cx,
+            cy,
+            scale: scale * u(rng, 0.93, 1.07),
+            rotation,
+            mirror: rng.random_bool(0.5),
+        };
         let warp = if has(Factor::Shape) && c == class {
             Warp {
                 stretch: sign(rng) * u(rng, 0.3, 0.5),
@@ -226,7 +258,10 @@ pub fn sample<R: Rng>(rng: &mut R, templates: &[&Template], class: usize, factor
                 phase: u(rng, 0.0, 2.0 * PI),
             }
         } else {
-            Warp { stretch: u(rng, -0.08, 0.08), ..Warp::default() }
+            Warp {
+                stretch: u(rng, -0.08, 0.08),
+                ..Warp::default()
+            }
         };
         let tc = templates[c];
         let shift = if has(Factor::Color) && c == class {
@@ -236,11 +271,24 @@ pub fn sample<R: Rng>(rng: &mut R, templates: &[&Template], class: usize, factor
             u(rng, -width, width)
         };
         let surface = if has(Factor::Pattern) && c == class {
-            let kind = [PatternKind::Stripes, PatternKind::Dots, PatternKind::Checks][rng.random_range(0..3)];
-            let ink = if rng.random_bool(0.5) { [0.05, 0.05, 0.05] } else { [0.97, 0.97, 0.95] };
-            Surface::Pattern { kind, angle: u(rng, 0.0, PI), period: u(rng, 0.2, 0.32), ink }
+            let kind = [PatternKind::Stripes, PatternKind::Dots, PatternKind::Checks]
+                [rng.random_range(0..3)];
+            let ink = if rng.random_bool(0.5) {
+                [0.05, 0.05, 0.05]
+            } else {
+                [0.97, 0.97, 0.95]
+            };
+            Surface::Pattern {
+                kind,
+                angle: u(rng, 0.0, PI),
+                period: u(rng, 0.2, 0.32),
+                ink,
+            }
         } else if has(Factor::Texture) && c == class {
-            Surface::Texture { strength: u(rng, 0.3, 0.45), seed: rng.random() }
+            Surface::Texture {
+                strength: u(rng, 0.3, 0.45),
+                seed: rng.random(),
+            }
         } else {
             Surface::Plain
         };
@@ -260,7 +308,8 @@ pub fn sample<R: Rng>(rng: &mut R, templates: &[&Template], class: usize, factor
     let mut occluders = Vec::new();
     let main = instances[0].placement;
     if has(Factor::ObjectBlocking) {
-        let kind = [OccluderKind::Pole, OccluderKind::Crate, OccluderKind::Bush][rng.random_range(0..3)];
+        let kind =
+            [OccluderKind::Pole, OccluderKind::Crate, OccluderKind::Bush][rng.random_range(0..3)];
         let color = match kind {
             OccluderKind::Pole => {
                 let g = u(rng, 0.35, 0.7);
@@ -276,10 +325,20 @@ pub fn sample<R: Rng>(rng: &mut R, templates: &[&Template], class: usize, factor
             rotation: u(rng, -0.3, 0.3),
             mirror: false,
         };
-        occluders.push(Occluder { kind, placement, color, skin: color });
+        occluders.push(Occluder {
+            kind,
+            placement,
+            color,
+            skin: color,
+        });
     }
     if has(Factor::PersonBlocking) {
-        let skins = [[0.96, 0.8, 0.69], [0.87, 0.67, 0.5], [0.6, 0.42, 0.3], [0.36, 0.24, 0.17]];
+        let skins = [
+            [0.96, 0.8, 0.69],
+            [0.87, 0.67, 0.5],
+            [0.6, 0.42, 0.3],
+            [0.36, 0.24, 0.17],
+        ];
         let placement = Placement {
             cx: main.cx + sign(rng) * main.scale * u(rng, 0.1, 0.45),
             cy: main.cy + main.scale * u(rng, 0.2, 0.6),
@@ -288,7 +347,12 @@ pub fn sample<R: Rng>(rng: &mut R, templates: &[&Template], class: usize, factor
             mirror: rng.random_bool(0.5),
         };
         let color = hsv(u(rng, 0.0, 360.0), u(rng, 0.3, 0.9), u(rng, 0.3, 0.9));
-        occluders.push(Occluder { kind: OccluderKind::Person, placement, color, skin: skins[rng.random_range(0..4)] });
+        occluders.push(Occluder {
+            kind: OccluderKind::Person,
+            placement,
+            color,
+            skin: skins[rng.random_range(0..4)],
+        });
     }
 
     let (gain, lift, noise) = if has(Factor::Darker) {
@@ -338,7 +402,9 @@ pub fn with_extras<R: Rng>(rng: &mut R, top: Factor, rates: &[f64; 16]) -> Facto
 }
 
 fn compatible(set: FactorSet, f: Factor) -> bool {
-    EXCLUSIVE.iter().all(|&(a, b)| !((a == f && set.contains(b)) || (b == f && set.contains(a))))
+    EXCLUSIVE
+        .iter()
+        .all(|&(a, b)| !((a == f && set.contains(b)) || (b == f && set.contains(a))))
         && !(f == Factor::MultipleObjects && set.contains(Factor::Larger))
         && !(f == Factor::Larger && set.contains(Factor::MultipleObjects))
 }

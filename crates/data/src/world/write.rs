@@ -2,13 +2,15 @@
 //! resolved config and a manifest of counts.
 
 use super::config::{Split, WorldConfig};
-use super::{plan, render_image, wnid, PlannedImage};
+use super::{PlannedImage, plan, render_image, wnid};
 use crate::error::{DataError, Result};
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder};
 use rayon::prelude::*;
 use serde::Serialize;
-use spillover_factors::annotations::{write_annotation_set, AnnotationRecord, AnnotationSet, ClassLabel, MetaclassRow};
+use spillover_factors::annotations::{
+    AnnotationRecord, AnnotationSet, ClassLabel, MetaclassRow, write_annotation_set,
+};
 use spillover_factors::atomic::write_bytes_atomic;
 use spillover_factors::{Factor, FactorSet, METACLASSES, NUM_FACTORS};
 use std::collections::BTreeMap;
@@ -29,7 +31,9 @@ pub fn encode_png(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
 /// spend most of the run waiting on the disk, and a rerun regenerates identical bytes.)
 fn write_image_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("png.tmp");
-    std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path)).map_err(|e| DataError::io(path, e))
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| DataError::io(path, e))
 }
 
 /// What one split's generation produced, per image.
@@ -86,8 +90,14 @@ fn counts(cfg: &WorldConfig, made: &[Made]) -> SplitCounts {
         images: made.len(),
         annotated: 0,
         per_class: vec![0; k],
-        top_factor: Factor::ALL.iter().map(|f| (f.name().to_string(), 0)).collect(),
-        multi_factor: Factor::ALL.iter().map(|f| (f.name().to_string(), 0)).collect(),
+        top_factor: Factor::ALL
+            .iter()
+            .map(|f| (f.name().to_string(), 0))
+            .collect(),
+        multi_factor: Factor::ALL
+            .iter()
+            .map(|f| (f.name().to_string(), 0))
+            .collect(),
         per_class_top_factor: vec![[0; NUM_FACTORS]; k],
     };
     for m in made {
@@ -119,10 +129,18 @@ fn record(m: &Made, factors: FactorSet) -> AnnotationRecord {
 /// Generates the whole world under `out`: `train/<wnid>/*.png`, `val/<wnid>/*.png`,
 /// `annotations/` (ImageNet-X formats), `world.toml` (resolved config) and `manifest.json`.
 /// `progress(done, total)` is called from worker threads as images finish.
-pub fn generate(cfg: &WorldConfig, out: &Path, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<GenerateSummary> {
-    cfg.validate().map_err(|m| DataError::Config { path: "world config".into(), message: m })?;
+pub fn generate(
+    cfg: &WorldConfig,
+    out: &Path,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<GenerateSummary> {
+    cfg.validate().map_err(|m| DataError::Config {
+        path: "world config".into(),
+        message: m,
+    })?;
     let templates = cfg.templates();
-    let plans: Vec<(Split, Vec<PlannedImage>)> = Split::ALL.iter().map(|&s| (s, plan(cfg, s))).collect();
+    let plans: Vec<(Split, Vec<PlannedImage>)> =
+        Split::ALL.iter().map(|&s| (s, plan(cfg, s))).collect();
     let total: usize = plans.iter().map(|(_, p)| p.len()).sum();
     let done = AtomicUsize::new(0);
     let mut made_by_split = Vec::new();
@@ -135,22 +153,44 @@ pub fn generate(cfg: &WorldConfig, out: &Path, progress: &(dyn Fn(usize, usize) 
             .into_par_iter()
             .map(|image| {
                 let (spec, pixels) = render_image(cfg, split, &image);
-                let path = out.join(split.name()).join(wnid(image.class)).join(&image.file_name);
-                write_image_file(&path, &encode_png(&pixels.rgb, cfg.image_size, cfg.image_size))?;
+                let path = out
+                    .join(split.name())
+                    .join(wnid(image.class))
+                    .join(&image.file_name);
+                write_image_file(
+                    &path,
+                    &encode_png(&pixels.rgb, cfg.image_size, cfg.image_size),
+                )?;
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                Ok(Made { visible: spec.visible_classes(), factors: spec.factors, image })
+                Ok(Made {
+                    visible: spec.visible_classes(),
+                    factors: spec.factors,
+                    image,
+                })
             })
             .collect::<Result<_>>()?;
         made_by_split.push((split, made));
     }
 
     let mut set = AnnotationSet {
-        classes: (0..cfg.classes.len()).map(|c| ClassLabel { wnid: wnid(c), label: cfg.classes[c].clone() }).collect(),
+        classes: (0..cfg.classes.len())
+            .map(|c| ClassLabel {
+                wnid: wnid(c),
+                label: cfg.classes[c].clone(),
+            })
+            .collect(),
         metaclasses: templates
             .iter()
             .map(|t| {
-                let id = METACLASSES.iter().position(|m| *m == t.metaclass).unwrap_or(METACLASSES.len() - 1);
-                MetaclassRow { wnid: format!("m{id:08}"), name: t.metaclass.to_string(), id: id as u32 }
+                let id = METACLASSES
+                    .iter()
+                    .position(|m| *m == t.metaclass)
+                    .unwrap_or(METACLASSES.len() - 1);
+                MetaclassRow {
+                    wnid: format!("m{id:08}"),
+                    name: t.metaclass.to_string(),
+                    id: id as u32,
+                }
             })
             .collect(),
         real_labels: Some(Vec::new()),
@@ -159,14 +199,29 @@ pub fn generate(cfg: &WorldConfig, out: &Path, progress: &(dyn Fn(usize, usize) 
     let mut splits = BTreeMap::new();
     for (split, made) in &made_by_split {
         let annotated = made.iter().filter(|m| m.image.top.is_some());
-        let top: Vec<AnnotationRecord> = annotated.clone().map(|m| record(m, [m.image.top.expect("annotated")].into_iter().collect())).collect();
+        let top: Vec<AnnotationRecord> = annotated
+            .clone()
+            .map(|m| record(m, [m.image.top.expect("annotated")].into_iter().collect()))
+            .collect();
         let multi: Vec<AnnotationRecord> = annotated.map(|m| record(m, m.factors)).collect();
         match split {
             Split::Val => {
                 set.val_top = top;
                 set.val_multi = multi;
-                set.val_labels = made.iter().map(|m| (m.image.file_name.clone(), m.image.class as u32)).collect();
-                set.real_labels = Some(made.iter().map(|m| (m.image.file_name.clone(), m.visible.iter().map(|&c| c as u32).collect())).collect());
+                set.val_labels = made
+                    .iter()
+                    .map(|m| (m.image.file_name.clone(), m.image.class as u32))
+                    .collect();
+                set.real_labels = Some(
+                    made.iter()
+                        .map(|m| {
+                            (
+                                m.image.file_name.clone(),
+                                m.visible.iter().map(|&c| c as u32).collect(),
+                            )
+                        })
+                        .collect(),
+                );
             }
             Split::Train => {
                 set.train_top = top;
@@ -195,7 +250,13 @@ pub fn generate(cfg: &WorldConfig, out: &Path, progress: &(dyn Fn(usize, usize) 
         classes: templates
             .iter()
             .enumerate()
-            .map(|(i, t)| ClassEntry { index: i, wnid: wnid(i), name: t.name.into(), metaclass: t.metaclass.into(), subcategory: t.variant.into() })
+            .map(|(i, t)| ClassEntry {
+                index: i,
+                wnid: wnid(i),
+                name: t.name.into(),
+                metaclass: t.metaclass.into(),
+                subcategory: t.variant.into(),
+            })
             .collect(),
         splits,
     };
@@ -203,7 +264,13 @@ pub fn generate(cfg: &WorldConfig, out: &Path, progress: &(dyn Fn(usize, usize) 
     let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
     write_bytes_atomic(&path, &json).map_err(|e| DataError::io(&path, e))?;
     let path = out.join("world.toml");
-    let toml = format!("# Resolved configuration of this world (regenerate with `spillover world generate --config world.toml`).\n{}", cfg.to_toml());
+    let toml = format!(
+        "# Resolved configuration of this world (regenerate with `spillover world generate --config world.toml`).\n{}",
+        cfg.to_toml()
+    );
     write_bytes_atomic(&path, toml.as_bytes()).map_err(|e| DataError::io(&path, e))?;
-    Ok(GenerateSummary { images: total, manifest })
+    Ok(GenerateSummary {
+        images: total,
+        manifest,
+    })
 }

@@ -93,6 +93,9 @@ mod tests {
             color::adjust_hue(img.clone(), -0.23).into_raw(),
             color::rgb_to_grayscale(img.clone()).into_raw(),
             color::solarize(img.clone(), 99.5).into_raw(),
+            color::adjust_hue(img.clone(), 0.41).into_raw(),
+            geometry::horizontal_flip(img.clone()).into_raw(),
+            geometry::horizontal_flip(crate::ops::resize::resize(img, 7, 6)).into_raw(),
             geometry::resized_crop(img, 3, 5, 41, 57, 23, 31).into_raw(),
             geometry::resized_crop(img, 0, 0, 20, 30, 45, 61).into_raw(),
             // The bottom-right corner (loads near the end of the buffer), wide kernels (many

@@ -56,25 +56,6 @@ macro_rules! for_each_lanes {
     }};
 }
 
-/// `clamp(x, 0, 255).to(uint8)` for a group of values, written so that it vectorizes: Rust's
-/// saturating `f32 as u8` compiles to scalar code, a truncating conversion of a clamped
-/// value does not.
-#[inline(always)]
-fn store_u8(dst: &mut [u8; 3 * LANES], values: &[f32; 3 * LANES]) {
-    let mut ints = [0i32; 3 * LANES];
-    for (i, &v) in ints.iter_mut().zip(values) {
-        let clamped = min(max(v, 0.0), 255.0);
-        // SAFETY: `clamped` is in [0, 255] (a NaN fails the comparison in `max` and becomes 0),
-        // so it is finite and fits an i32.
-        *i = unsafe { clamped.to_int_unchecked::<i32>() };
-    }
-    let mut bytes = [0u8; 3 * LANES];
-    for (b, &i) in bytes.iter_mut().zip(&ints) {
-        *b = i as u8;
-    }
-    *dst = bytes;
-}
-
 /// `floor` of `_rgb_to_grayscale_image` on uint8 (`0.2989 r + 0.587 g + 0.114 b`), from the
 /// exact integer numerator `n`: `floor((n + 0.5) / 10^4)` in f32 is exact for every `n` here
 /// (n + 0.5 is representable and lies at least 5e-5 from a multiple of 10^4, more than the
@@ -133,11 +114,16 @@ crate::simd::dispatch! {
 crate::simd::dispatch! {
     fn grayscale_lanes(data: &mut [u8]) {
         for_each_lanes!(data, px => {
-            let mut out = [0f32; 3 * LANES];
+            let mut out = [0u8; 3 * LANES];
             for k in 0..LANES {
-                out[3 * k..3 * k + 3].fill(gray_floor(px[3 * k], px[3 * k + 1], px[3 * k + 2]));
+                let grey = gray_floor(px[3 * k], px[3 * k + 1], px[3 * k + 2]);
+                // SAFETY: a floored grey level lies in [0, 255].
+                let grey = unsafe { grey.to_int_unchecked::<i32>() } as u8;
+                out[3 * k] = grey;
+                out[3 * k + 1] = grey;
+                out[3 * k + 2] = grey;
             }
-            store_u8(px, &out);
+            *px = out;
         });
     }
 }
@@ -174,17 +160,19 @@ pub fn rgb_to_grayscale(mut img: Image) -> Image {
 }
 
 /// `solarize(threshold)`: invert every value `>= threshold`.
-pub fn solarize(img: Image, threshold: f64) -> Image {
-    apply_luts(
-        img,
-        &same_lut(std::array::from_fn(|v| {
-            if v as f64 >= threshold {
-                255 - v as u8
-            } else {
-                v as u8
-            }
-        })),
-    )
+pub fn solarize(mut img: Image, threshold: f64) -> Image {
+    // `v >= threshold` holds from some byte on, or for none (256).
+    let from = (0..=255u16).find(|&v| v as f64 >= threshold).unwrap_or(256);
+    invert_from(&mut img, from);
+    img
+}
+
+crate::simd::dispatch! {
+    fn invert_from(data: &mut [u8], from: u16) {
+        for v in data.iter_mut() {
+            *v = if *v as u16 >= from { 255 - *v } else { *v };
+        }
+    }
 }
 
 /// `posterize(bits)`: keep the `bits` most significant bits.
@@ -321,20 +309,21 @@ crate::simd::dispatch! {
     /// uses two, picked by which channel is the largest before dividing.
     fn hue_lanes(data: &mut [u8], hue_factor: f32) {
         for_each_lanes!(data, px => {
-            let mut out = [0f32; 3 * LANES];
+            let mut out = [0u8; 3 * LANES];
             for k in 0..LANES {
-                let (r, g, b) = (px[3 * k] as f32, px[3 * k + 1] as f32, px[3 * k + 2] as f32);
+                let (rb, gb, bb) = (px[3 * k], px[3 * k + 1], px[3 * k + 2]);
+                let (hb, lb) = (rb.max(gb).max(bb), rb.min(gb).min(bb));
+                let (r, g, b) = (rb as f32, gb as f32, bb as f32);
                 // Scaling by 1/255 is monotonic and one-to-one on bytes, so max, min and
                 // equality are taken on the bytes.
-                let hi = max(max(r, g), b);
-                let lo = min(min(r, g), b);
-                let eqc = hi == lo;
+                let (hi, lo) = (hb as f32, lb as f32);
+                let eqc = hb == lb;
                 let (maxc, minc) = (hi * HUE_UNIT, lo * HUE_UNIT);
                 let range = maxc - minc;
                 let s = range / if eqc { 1.0 } else { maxc };
                 let div = if eqc { 1.0 } else { range };
                 // torch: bc - gc, (rc + 2) - bc or (gc + 4) - rc, by the largest channel.
-                let (x, y, offset) = if hi == r { (b, g, 0.0) } else if hi == g { (r, b, 2.0) } else { (g, r, 4.0) };
+                let (x, y, offset) = if hb == rb { (b, g, 0.0) } else if hb == gb { (r, b, 2.0) } else { (g, r, 4.0) };
                 let h = ((maxc - x * HUE_UNIT) / div + offset) - (maxc - y * HUE_UNIT) / div;
                 // fmod(h / 6 + 1, 1) with the argument in [5/6, 11/6]: subtracting 1 is exact.
                 let h = h * SIXTH + 1.0;
@@ -348,18 +337,22 @@ crate::simd::dispatch! {
                 let f = h6 - i;
                 let i = if i >= 6.0 { i - 6.0 } else { i };
                 let sxf = s * f;
-                // Odd sectors take q, even ones t.
+                // Odd sectors take q, even ones t; both lie in [0, 1], so the scaled value
+                // truncates to a byte.
                 let odd = i == 1.0 || i == 3.0 || i == 5.0;
                 let mid = if odd {
                     min(max((1.0 - sxf) * maxc, 0.0), 1.0)
                 } else {
                     min(max((sxf + (1.0 - s)) * maxc, 0.0), 1.0)
                 } * HUE_SCALE;
-                out[3 * k] = if i == 0.0 || i == 5.0 { hi } else if i == 1.0 || i == 4.0 { mid } else { lo };
-                out[3 * k + 1] = if i == 1.0 || i == 2.0 { hi } else if i == 0.0 || i == 3.0 { mid } else { lo };
-                out[3 * k + 2] = if i == 3.0 || i == 4.0 { hi } else if i == 2.0 || i == 5.0 { mid } else { lo };
+                // SAFETY: `mid` is in [0, 255.999] (NaN is impossible: `div` and the maximum
+                // are positive where they divide).
+                let mb = unsafe { mid.to_int_unchecked::<i32>() } as u8;
+                out[3 * k] = if i == 0.0 || i == 5.0 { hb } else if i == 1.0 || i == 4.0 { mb } else { lb };
+                out[3 * k + 1] = if i == 1.0 || i == 2.0 { hb } else if i == 0.0 || i == 3.0 { mb } else { lb };
+                out[3 * k + 2] = if i == 3.0 || i == 4.0 { hb } else if i == 2.0 || i == 5.0 { mb } else { lb };
             }
-            store_u8(px, &out);
+            *px = out;
         });
     }
 }

@@ -1,6 +1,9 @@
 //! Crops and flips, and the parameter sampling of `RandomResizedCrop`.
 
 use super::resize::resize_region;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 use crate::Image;
 use crate::rng::{self, SampleRng};
 
@@ -77,11 +80,18 @@ pub fn resized_crop(
 
 /// `horizontal_flip`: mirror left-right.
 pub fn horizontal_flip(mut img: Image) -> Image {
-    let width = 3 * img.width() as usize;
-    if width > 0 {
-        for row in img.chunks_exact_mut(width) {
-            row.as_chunks_mut::<3>().0.reverse();
-        }
+    let width = img.width() as usize;
+    if width == 0 {
+        return img;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx2() {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        unsafe { avx2::mirror_rows(&mut img, width) };
+        return img;
+    }
+    for row in img.chunks_exact_mut(3 * width) {
+        row.as_chunks_mut::<3>().0.reverse();
     }
     img
 }

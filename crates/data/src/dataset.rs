@@ -44,7 +44,7 @@ impl Skipped {
             DataError::Decode { message, .. } | DataError::Format { message, .. } => {
                 message.clone()
             }
-            DataError::Io { source, .. } => source.to_string(),
+            DataError::Io { error, .. } => error.to_string(),
             other => other.to_string(),
         };
         Skipped {

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 pub enum DataError {
     #[error("{path}: {message}")]
     Config { path: String, message: String },
-    #[error("{}: {source}", path.display())]
+    /// The I/O error is part of the message (not a chained source), so it prints once.
+    #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}: {message}", path.display())]
     Format { path: PathBuf, message: String },
@@ -23,7 +24,7 @@ impl DataError {
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         DataError::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         }
     }
 

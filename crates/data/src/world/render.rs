@@ -306,7 +306,11 @@ fn part_color(
             let k = 1.0
                 + strength
                     * (2.0 * unit(cell) - 1.0)
-                    * if (x + 2 * y).is_multiple_of(3) { 1.4 } else { 0.8 };
+                    * if (x + 2 * y).is_multiple_of(3) {
+                        1.4
+                    } else {
+                        0.8
+                    };
             c = scale3(c, k);
         }
         _ => {}

@@ -160,6 +160,9 @@ written once in {pack_secs:.1f} s for the {n} images).
 | workers W | PyTorch img/s | spillover files img/s | vs PyTorch | spillover pack img/s | vs PyTorch | pack vs files |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 {table}
+
+The ratios come from one run, side by side, so they hold under the load other builds put on the
+shared machine; the absolute rates vary with that load (noted above).
 """
     replace_section("ImageNet loader vs PyTorch DataLoader", body)
 

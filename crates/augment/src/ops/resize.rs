@@ -238,8 +238,24 @@ fn horizontal_portable(
     }
 }
 
+/// The vertical pass: AVX2 kernel where available, else the portable one (same integers).
+fn vertical_pass(
+    mid: &[u8],
+    row_lo: usize,
+    t: &Taps,
+    line: usize,
+    out: &mut [std::mem::MaybeUninit<u8>],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx2() {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { avx2::vertical_pass(mid, row_lo, t, line, out) };
+    }
+    vertical_portable(mid, row_lo, t, line, out)
+}
+
 crate::simd::dispatch! {
-    fn vertical_pass(mid: &[u8], row_lo: usize, t: &Taps, line: usize, out: &mut [std::mem::MaybeUninit<u8>]) {
+    fn vertical_portable(mid: &[u8], row_lo: usize, t: &Taps, line: usize, out: &mut [std::mem::MaybeUninit<u8>]) {
         let half = 1i32 << (t.precision - 1);
         let mut acc = vec![0i32; line];
         for (o, dst) in out.chunks_exact_mut(line).enumerate() {

@@ -188,3 +188,77 @@ unsafe fn two_rows_any(
         }
     }
 }
+
+/// The vertical pass: output row `o` is a weighted sum of rows of `mid` (`line` bytes each,
+/// the first being row `row_lo` of the image). Rows are taken in pairs: their bytes are
+/// interleaved and widened to i16 so that one `vpmaddwd` applies two taps; sixteen output
+/// bytes per step, accumulated in registers over all taps.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn vertical_pass(
+    mid: &[u8],
+    row_lo: usize,
+    t: &Taps,
+    line: usize,
+    out: &mut [std::mem::MaybeUninit<u8>],
+) {
+    const STEP: usize = 16;
+    let half = _mm256_set1_epi32(1 << (t.precision - 1));
+    let shift = _mm_cvtsi32_si128(t.precision as i32);
+    let mut pairs: Vec<(usize, usize, __m256i)> = Vec::with_capacity(t.ksize.div_ceil(2));
+    for (o, dst) in out.chunks_exact_mut(line).enumerate() {
+        let ws = &t.weights[o * t.ksize..o * t.ksize + t.len[o]];
+        let first = t.start[o] - row_lo;
+        pairs.clear();
+        for (k, w) in ws.chunks(2).enumerate() {
+            let row = first + 2 * k;
+            // An odd last tap pairs its row with itself at weight 0.
+            let (next, w1) = if w.len() == 2 {
+                (row + 1, w[1])
+            } else {
+                (row, 0)
+            };
+            assert!((next + 1) * line <= mid.len(), "tap rows inside the buffer");
+            let both = (w1 << 16) | (w[0] & 0xffff);
+            pairs.push((row * line, next * line, _mm256_set1_epi32(both)));
+        }
+        let mut x = 0;
+        while x + STEP <= line {
+            let mut lo = _mm256_setzero_si256();
+            let mut hi = _mm256_setzero_si256();
+            for &(a, b, w) in &pairs {
+                // SAFETY: rows `a` and `b` hold `line` bytes (asserted above), `x + 16 <= line`.
+                let (va, vb) = unsafe {
+                    (
+                        _mm_loadu_si128(mid.as_ptr().add(a + x).cast()),
+                        _mm_loadu_si128(mid.as_ptr().add(b + x).cast()),
+                    )
+                };
+                let l = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(va, vb));
+                let h = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(va, vb));
+                lo = _mm256_add_epi32(lo, _mm256_madd_epi16(l, w));
+                hi = _mm256_add_epi32(hi, _mm256_madd_epi16(h, w));
+            }
+            let lo = _mm256_sra_epi32(_mm256_add_epi32(lo, half), shift);
+            let hi = _mm256_sra_epi32(_mm256_add_epi32(hi, half), shift);
+            // packs works per 128-bit lane: reorder the quadwords so bytes come out in order.
+            let words = _mm256_permute4x64_epi64::<0xD8>(_mm256_packs_epi32(lo, hi));
+            let bytes = _mm256_packus_epi16(words, words);
+            let bytes = _mm256_castsi256_si128(_mm256_permute4x64_epi64::<0x08>(bytes));
+            // SAFETY: `x + 16 <= line`, the length of `dst`.
+            unsafe { _mm_storeu_si128(dst.as_mut_ptr().add(x).cast(), bytes) };
+            x += STEP;
+        }
+        for (i, d) in dst.iter_mut().enumerate().skip(x) {
+            let acc = ws
+                .iter()
+                .enumerate()
+                .fold(1i32 << (t.precision - 1), |acc, (k, &w)| {
+                    acc + w * mid[(first + k) * line + i] as i32
+                });
+            d.write(super::finish(acc, t.precision));
+        }
+    }
+}

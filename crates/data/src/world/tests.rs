@@ -574,4 +574,29 @@ fn same_seed_same_bytes_on_any_thread_count() {
     assert_eq!(img.dimensions(), (64, 64));
     let again = WorldConfig::load(&dir.path().join("world.toml")).unwrap();
     assert_eq!(again, cfg, "world.toml regenerates the same world");
+
+    // Regenerating a smaller world in place leaves no stale images behind.
+    let smaller = WorldConfig::from_toml_str(
+        "[splits.train]\nimages_per_class = 2\n[splits.val]\nimages_per_class = 1\n",
+        "t",
+    )
+    .unwrap();
+    generate(&smaller, dir.path(), &|_, _| {}).unwrap();
+    assert_eq!(
+        crate::ImageFolder::open(&dir.path().join("train"))
+            .unwrap()
+            .samples
+            .len(),
+        20
+    );
+    // A directory that is not a world is refused, not mixed into.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("thesis.tex"), "keep me").unwrap();
+    let e = generate(&smaller, other.path(), &|_, _| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("not empty") && e.contains("manifest.json"),
+        "{e}"
+    );
 }

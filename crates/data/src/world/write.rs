@@ -126,6 +126,33 @@ fn record(m: &Made, factors: FactorSet) -> AnnotationRecord {
     }
 }
 
+/// Makes `out` ready: a new or empty directory, or a previous world whose image folders are
+/// removed first (stale images of a larger earlier world would otherwise join the new one).
+/// Any other non-empty directory is refused rather than mixed into.
+fn prepare_output(out: &Path) -> Result<()> {
+    let entries: Vec<_> = match std::fs::read_dir(out) {
+        Ok(rd) => rd.filter_map(|e| e.ok()).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(DataError::io(out, e)),
+    };
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if !out.join("manifest.json").is_file() {
+        return Err(DataError::format(
+            out,
+            "is not empty and holds no generated world (no manifest.json); choose an empty or new directory",
+        ));
+    }
+    for split in Split::ALL {
+        let dir = out.join(split.name());
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| DataError::io(&dir, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// Generates the whole world under `out`: `train/<wnid>/*.png`, `val/<wnid>/*.png`,
 /// `annotations/` (ImageNet-X formats), `world.toml` (resolved config) and `manifest.json`.
 /// `progress(done, total)` is called from worker threads as images finish.
@@ -138,6 +165,7 @@ pub fn generate(
         path: "world config".into(),
         message: m,
     })?;
+    prepare_output(out)?;
     let templates = cfg.templates();
     let plans: Vec<(Split, Vec<PlannedImage>)> =
         Split::ALL.iter().map(|&s| (s, plan(cfg, s))).collect();

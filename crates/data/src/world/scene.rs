@@ -321,7 +321,13 @@ pub fn sample<R: Rng>(
         let placement = Placement {
             cx: main.cx + main.scale * u(rng, -0.25, 0.25),
             cy: main.cy + main.scale * u(rng, -0.1, 0.3),
-            scale: main.scale * u(rng, 0.9, 1.1),
+            // A bush is bulky: smaller, so that it hides part of the object rather than all of it.
+            scale: main.scale
+                * if kind == OccluderKind::Bush {
+                    u(rng, 0.65, 0.8)
+                } else {
+                    u(rng, 0.9, 1.1)
+                },
             rotation: u(rng, -0.3, 0.3),
             mirror: false,
         };

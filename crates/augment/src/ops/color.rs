@@ -70,16 +70,24 @@ fn gray_floor(r: u8, g: u8, b: u8) -> f32 {
 
 crate::simd::dispatch! {
     fn sum_floor_gray(data: &[u8]) -> u64 {
-        // f64 lanes hold integer sums exactly (< 2^53).
-        let mut lanes = [0f64; LANES];
-        let mut chunks = data.chunks_exact(3 * LANES);
-        for chunk in &mut chunks {
-            for k in 0..LANES {
-                lanes[k] += gray_floor(chunk[3 * k], chunk[3 * k + 1], chunk[3 * k + 2]) as f64;
+        // u32 lanes, emptied into the u64 total every 2^20 pixels, long before they could
+        // overflow (2^16 grey levels below 256 per lane).
+        const BLOCK: usize = 3 * (1 << 20);
+        let mut total = 0u64;
+        for block in data.chunks(BLOCK) {
+            let mut lanes = [0u32; LANES];
+            let mut chunks = block.chunks_exact(3 * LANES);
+            for chunk in &mut chunks {
+                for k in 0..LANES {
+                    let grey = gray_floor(chunk[3 * k], chunk[3 * k + 1], chunk[3 * k + 2]);
+                    // SAFETY: a floored grey level lies in [0, 255].
+                    lanes[k] += unsafe { grey.to_int_unchecked::<u32>() };
+                }
             }
+            let tail: u64 = chunks.remainder().chunks_exact(3).map(|px| gray_floor(px[0], px[1], px[2]) as u64).sum();
+            total += lanes.iter().map(|&l| l as u64).sum::<u64>() + tail;
         }
-        let tail: f64 = chunks.remainder().chunks_exact(3).map(|px| gray_floor(px[0], px[1], px[2]) as f64).sum();
-        (lanes.iter().sum::<f64>() + tail) as u64
+        total
     }
 }
 
@@ -128,10 +136,22 @@ crate::simd::dispatch! {
     }
 }
 
+/// A blend with a constant: the same value for every byte, through a table where that is
+/// faster. The table is the kernel's own output on the 256 byte values, so the bytes agree.
+fn blend_constant(img: &mut Image, ratio: f32, one_minus: f32, other: f32) {
+    if super::lut::is_fast() {
+        let mut lut: [u8; 256] = std::array::from_fn(|v| v as u8);
+        blend_lanes(&mut lut, ratio, one_minus, Some(other));
+        super::lut::apply(img, &lut);
+    } else {
+        blend_lanes(img, ratio, one_minus, Some(other));
+    }
+}
+
 /// `adjust_brightness(brightness_factor)`: `clamp(x * f)`.
 pub fn adjust_brightness(mut img: Image, factor: f64) -> Image {
     // torch: clamp(x * f); the same as a blend with 0 (fma(0, a, x * f) == x * f).
-    blend_lanes(&mut img, factor as f32, 0.0, Some(0.0));
+    blend_constant(&mut img, factor as f32, 0.0, 0.0);
     img
 }
 
@@ -143,7 +163,7 @@ pub fn adjust_contrast(mut img: Image, factor: f64) -> Image {
     }
     let sum = sum_floor_gray(&img);
     let mean = (sum as f64 / n as f64) as f32;
-    blend_lanes(&mut img, factor as f32, (1.0 - factor) as f32, Some(mean));
+    blend_constant(&mut img, factor as f32, (1.0 - factor) as f32, mean);
     img
 }
 

@@ -11,6 +11,7 @@ pub mod blur;
 pub mod color;
 pub mod erasing;
 pub mod geometry;
+mod lut;
 pub mod random;
 pub mod resize;
 

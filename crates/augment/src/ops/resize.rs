@@ -18,60 +18,63 @@ struct Taps {
     precision: u32,
 }
 
-fn compute_taps(in_size: usize, in_offset: usize, out_size: usize) -> Taps {
-    let scale = in_size as f64 / out_size as f64;
-    let support = if scale >= 1.0 { scale } else { 1.0 };
-    let inv = if scale >= 1.0 { 1.0 / scale } else { 1.0 };
-    let ksize = support.ceil() as usize * 2 + 1;
-    let mut start = Vec::with_capacity(out_size);
-    let mut len = Vec::with_capacity(out_size);
-    let mut float_w = vec![0f64; out_size * ksize];
-    let mut max_w = 0f64;
-    for o in 0..out_size {
-        let center = scale * (o as f64 + 0.5);
-        let xmin = ((center - support + 0.5) as i64).max(0) as usize;
-        let xsize = ((center + support + 0.5) as i64).min(in_size as i64) as usize - xmin;
-        let ws = &mut float_w[o * ksize..o * ksize + xsize];
-        let mut total = 0.0;
-        for (j, w) in ws.iter_mut().enumerate() {
-            let x = ((j + xmin) as f64 - center + 0.5) * inv;
-            *w = (1.0 - x.abs()).max(0.0);
-            total += *w;
-        }
-        for w in ws.iter_mut() {
-            if total != 0.0 {
-                *w /= total;
+crate::simd::dispatch! {
+    /// Pillow's / ATen's antialiased triangle taps, quantized to int16 fixed point.
+    fn compute_taps(in_size: usize, in_offset: usize, out_size: usize) -> Taps {
+        let scale = in_size as f64 / out_size as f64;
+        let support = if scale >= 1.0 { scale } else { 1.0 };
+        let inv = if scale >= 1.0 { 1.0 / scale } else { 1.0 };
+        let ksize = support.ceil() as usize * 2 + 1;
+        let mut start = Vec::with_capacity(out_size);
+        let mut len = Vec::with_capacity(out_size);
+        let mut float_w = vec![0f64; out_size * ksize];
+        let mut max_w = 0f64;
+        for o in 0..out_size {
+            let center = scale * (o as f64 + 0.5);
+            let xmin = ((center - support + 0.5) as i64).max(0) as usize;
+            let xsize = ((center + support + 0.5) as i64).min(in_size as i64) as usize - xmin;
+            let ws = &mut float_w[o * ksize..o * ksize + xsize];
+            let mut total = 0.0;
+            for (j, w) in ws.iter_mut().enumerate() {
+                let x = ((j + xmin) as f64 - center + 0.5) * inv;
+                *w = (1.0 - x.abs()).max(0.0);
+                total += *w;
             }
-            max_w = max_w.max(*w);
-        }
-        start.push(xmin + in_offset);
-        len.push(xsize);
-    }
-    let mut precision = 0u32;
-    while precision < 22 {
-        let next = (0.5 + max_w * (1u64 << (precision + 1)) as f64) as i64;
-        if next >= 1 << 15 {
-            break;
-        }
-        precision += 1;
-    }
-    let unit = (1u64 << precision) as f64;
-    let weights = float_w
-        .iter()
-        .map(|&w| {
-            if w < 0.0 {
-                (-0.5 + w * unit) as i32
-            } else {
-                (0.5 + w * unit) as i32
+            for w in ws.iter_mut() {
+                if total != 0.0 {
+                    *w /= total;
+                }
+                max_w = max_w.max(*w);
             }
-        })
-        .collect();
-    Taps {
-        start,
-        len,
-        weights,
-        ksize,
-        precision,
+            start.push(xmin + in_offset);
+            len.push(xsize);
+        }
+        let mut precision = 0u32;
+        while precision < 22 {
+            let next = (0.5 + max_w * (1u64 << (precision + 1)) as f64) as i64;
+            if next >= 1 << 15 {
+                break;
+            }
+            precision += 1;
+        }
+        let unit = (1u64 << precision) as f64;
+        let weights = float_w
+            .iter()
+            .map(|&w| {
+                if w < 0.0 {
+                    (-0.5 + w * unit) as i32
+                } else {
+                    (0.5 + w * unit) as i32
+                }
+            })
+            .collect();
+        Taps {
+            start,
+            len,
+            weights,
+            ksize,
+            precision,
+        }
     }
 }
 

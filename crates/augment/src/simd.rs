@@ -95,6 +95,11 @@ mod tests {
             color::solarize(img.clone(), 99.5).into_raw(),
             color::adjust_hue(img.clone(), 0.41).into_raw(),
             geometry::horizontal_flip(img.clone()).into_raw(),
+            crate::Normalize::default()
+                .to_chw(img)
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect(),
             geometry::horizontal_flip(crate::ops::resize::resize(img, 7, 6)).into_raw(),
             geometry::resized_crop(img, 3, 5, 41, 57, 23, 31).into_raw(),
             geometry::resized_crop(img, 0, 0, 20, 30, 45, 61).into_raw(),

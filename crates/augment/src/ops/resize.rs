@@ -5,6 +5,7 @@
 //! to int16 fixed point with the largest precision that keeps every weight below 2^15.
 
 use crate::Image;
+use std::cell::RefCell;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -122,29 +123,39 @@ pub fn resize_region(
         return Image::from_raw(out_w as u32, out_h as u32, out)
             .expect("buffer sized to the image");
     };
-    // The intermediate rows live in a per-thread buffer, reused from image to image.
-    thread_local!(static MID: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) });
-    MID.with_borrow_mut(|scratch| {
-        let len = rows * out_w * 3;
-        if scratch.len() < len {
-            scratch.resize(len, 0);
-        }
-        let mid = &mut scratch[..len];
+    let len = rows * out_w * 3;
+    let both_passes = |mid: &mut [u8]| {
         horizontal_or_copy(raw, stride, row_lo, rows, left, width, out_w, mid);
         // Every output byte is written by the vertical pass: no need to zero the buffer first.
-        let mut out = Vec::with_capacity(out_h * out_w * 3);
+        let n = out_h * out_w * 3;
+        let mut out = Vec::with_capacity(n);
         vertical_pass(
             mid,
             row_lo,
             &t,
             out_w * 3,
-            &mut out.spare_capacity_mut()[..out_h * out_w * 3],
+            &mut out.spare_capacity_mut()[..n],
         );
-        // SAFETY: `vertical_pass` initialized all `out_h * out_w * 3` bytes.
-        unsafe { out.set_len(out_h * out_w * 3) };
+        // SAFETY: `vertical_pass` initialized all `n` bytes.
+        unsafe { out.set_len(n) };
         Image::from_raw(out_w as u32, out_h as u32, out).expect("buffer sized to the image")
+    };
+    if len > MAX_SCRATCH {
+        return both_passes(&mut vec![0u8; len]);
+    }
+    // The intermediate rows of training-sized images live in a per-thread buffer, reused
+    // from image to image (every byte is written before it is read).
+    thread_local!(static MID: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) });
+    MID.with_borrow_mut(|scratch| {
+        if scratch.len() < len {
+            scratch.resize(len, 0);
+        }
+        both_passes(&mut scratch[..len])
     })
 }
+
+/// The largest intermediate buffer kept per thread (bytes).
+const MAX_SCRATCH: usize = 4 << 20;
 
 /// Rows `row_lo..row_lo + rows`, columns `left..left + width` of `raw`, resampled to `out_w`
 /// pixels per row (or copied when the width stays) into `mid`.
@@ -193,10 +204,9 @@ fn horizontal_pass(
     horizontal_portable(raw, stride, row_lo, rows, t, out_w, mid, left, width)
 }
 
-/// The portable horizontal pass, in blocks of `BLOCK` rows: the block is first transposed so that one
-/// input column of all its rows (`BLOCK * 3` bytes) is contiguous; each output column is then
-/// a weighted sum of whole input columns, which vectorizes like the vertical pass. The
-/// integer arithmetic per value is unchanged.
+/// The portable horizontal pass, in blocks of `BLOCK` rows: the block is first transposed so
+/// that one input column of all its rows (`BLOCK * 3` bytes) is contiguous; each output column
+/// is then a weighted sum of whole input columns, which vectorizes like the vertical pass.
 #[allow(clippy::too_many_arguments)]
 fn horizontal_portable(
     raw: &[u8],
@@ -241,24 +251,8 @@ fn horizontal_portable(
     }
 }
 
-/// The vertical pass: AVX2 kernel where available, else the portable one (same integers).
-fn vertical_pass(
-    mid: &[u8],
-    row_lo: usize,
-    t: &Taps,
-    line: usize,
-    out: &mut [std::mem::MaybeUninit<u8>],
-) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::has_avx2() {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { avx2::vertical_pass(mid, row_lo, t, line, out) };
-    }
-    vertical_portable(mid, row_lo, t, line, out)
-}
-
 crate::simd::dispatch! {
-    fn vertical_portable(mid: &[u8], row_lo: usize, t: &Taps, line: usize, out: &mut [std::mem::MaybeUninit<u8>]) {
+    fn vertical_pass(mid: &[u8], row_lo: usize, t: &Taps, line: usize, out: &mut [std::mem::MaybeUninit<u8>]) {
         let half = 1i32 << (t.precision - 1);
         let mut acc = vec![0i32; line];
         for (o, dst) in out.chunks_exact_mut(line).enumerate() {
@@ -316,6 +310,27 @@ mod tests {
             assert_eq!(out.dimensions(), (w, h));
             assert!(out.pixels().all(|p| p.0 == [200, 13, 99]), "{h}x{w}");
         }
+    }
+
+    #[test]
+    fn large_resizes_use_their_own_buffer() {
+        // 1100 rows x 1300 x 3 intermediate bytes exceed MAX_SCRATCH; a ramp stays a ramp.
+        assert!(1100 * 1300 * 3 > MAX_SCRATCH);
+        let img = Image::from_fn(1400, 1100, |x, y| {
+            image::Rgb([(x / 6) as u8, (y / 5) as u8, 77])
+        });
+        let out = resize(&img, 1000, 1300);
+        assert!(out.pixels().all(|p| p.0[2] == 77));
+        for y in 0..1000 {
+            for x in 1..1300 {
+                assert!(out.get_pixel(x, y).0[0] >= out.get_pixel(x - 1, y).0[0]);
+            }
+        }
+        assert!((1..1000).all(|y| out.get_pixel(5, y).0[1] >= out.get_pixel(5, y - 1).0[1]));
+        assert_eq!(
+            (out.get_pixel(0, 0).0[0], out.get_pixel(1299, 999).0[0]),
+            (0, 233)
+        );
     }
 
     #[test]

@@ -48,9 +48,14 @@
 //! integers) exactly where torch's does, rounding once at the end like torch.
 //!
 //! ## Speed
-//! Hot loops (colour blends, hue, grayscale, resampling) are written over fixed-size lanes so
-//! LLVM vectorizes them, and compiled twice: portable, and with AVX2+FMA picked at run time
-//! (`simd.rs`; a test checks both give the same bytes). `BENCHMARKS.md` compares the training
+//! Hot loops (colour blends, hue, grayscale, normalization) are written over fixed-size lanes
+//! so LLVM vectorizes them, and compiled three times: portable, AVX2+FMA and AVX-512, the
+//! widest picked at run time (`simd.rs`). The horizontal resampling pass and the flip have
+//! hand-written AVX2 kernels (`std::arch`), brightness and contrast a 256-byte table kernel
+//! with AVX-512 VBMI; each computes the same integers or floats as its portable twin, and a test checks
+//! that every level gives the same bytes. Exact shortcuts (e.g. hue's max and min channels
+//! are the input's, normalization by reciprocal) are proved on all inputs in tests or, for
+//! normalization, checked on all 256 inputs when built. `BENCHMARKS.md` compares the training
 //! pipeline with torchvision (`scripts/bench-augment.sh`).
 
 pub mod batch;

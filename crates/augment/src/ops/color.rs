@@ -305,7 +305,7 @@ pub fn adjust_sharpness(img: Image, factor: f64) -> Image {
 
 /// `adjust_hue(hue_factor)`: RGB → HSV, rotate hue, HSV → RGB, in torch's f32 arithmetic
 /// (`_rgb_to_hsv`, `remainder_`, `_hsv_to_rgb`, then `* 255.999` and truncation), written
-/// without branches so that eight pixels go through the vector units at once.
+/// without branches so that sixteen pixels go through the vector units at once.
 pub fn adjust_hue(mut img: Image, hue_factor: f64) -> Image {
     hue_lanes(&mut img, hue_factor as f32);
     img

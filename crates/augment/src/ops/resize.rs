@@ -10,6 +10,17 @@ use std::cell::RefCell;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 
+/// The input rows of a horizontal pass: rows `row_lo..row_lo + rows`, pixel columns
+/// `left..left + width` of an interleaved RGB buffer with `stride` bytes per row.
+struct Rows<'a> {
+    raw: &'a [u8],
+    stride: usize,
+    row_lo: usize,
+    rows: usize,
+    left: usize,
+    width: usize,
+}
+
 /// Weights of one output coordinate: the first input index and the fixed-point taps.
 struct Taps {
     start: Vec<usize>,
@@ -117,15 +128,23 @@ pub fn resize_region(
         None => (top, top + height),
     };
     let rows = row_hi - row_lo;
+    let input = Rows {
+        raw,
+        stride,
+        row_lo,
+        rows,
+        left,
+        width,
+    };
     let Some(t) = vertical else {
         let mut out = vec![0u8; rows * out_w * 3];
-        horizontal_or_copy(raw, stride, row_lo, rows, left, width, out_w, &mut out);
+        horizontal_or_copy(&input, out_w, &mut out);
         return Image::from_raw(out_w as u32, out_h as u32, out)
             .expect("buffer sized to the image");
     };
     let len = rows * out_w * 3;
     let both_passes = |mid: &mut [u8]| {
-        horizontal_or_copy(raw, stride, row_lo, rows, left, width, out_w, mid);
+        horizontal_or_copy(&input, out_w, mid);
         // Every output byte is written by the vertical pass: no need to zero the buffer first.
         let n = out_h * out_w * 3;
         let mut out = Vec::with_capacity(n);
@@ -157,26 +176,15 @@ pub fn resize_region(
 /// The largest intermediate buffer kept per thread (bytes).
 const MAX_SCRATCH: usize = 4 << 20;
 
-/// Rows `row_lo..row_lo + rows`, columns `left..left + width` of `raw`, resampled to `out_w`
-/// pixels per row (or copied when the width stays) into `mid`.
-#[allow(clippy::too_many_arguments)]
-fn horizontal_or_copy(
-    raw: &[u8],
-    stride: usize,
-    row_lo: usize,
-    rows: usize,
-    left: usize,
-    width: usize,
-    out_w: usize,
-    mid: &mut [u8],
-) {
-    if width != out_w {
-        let taps = compute_taps(width, left, out_w);
-        return horizontal_pass(raw, stride, row_lo, rows, &taps, out_w, mid, left, width);
+/// `input` resampled to `out_w` pixels per row (or copied when the width stays) into `mid`.
+fn horizontal_or_copy(input: &Rows, out_w: usize, mid: &mut [u8]) {
+    if input.width != out_w {
+        let taps = compute_taps(input.width, input.left, out_w);
+        return horizontal_pass(input, &taps, out_w, mid);
     }
     for (r, dst) in mid.chunks_exact_mut(out_w * 3).enumerate() {
-        let start = (row_lo + r) * stride + 3 * left;
-        dst.copy_from_slice(&raw[start..start + 3 * width]);
+        let start = (input.row_lo + r) * input.stride + 3 * input.left;
+        dst.copy_from_slice(&input.raw[start..start + 3 * input.width]);
     }
 }
 
@@ -184,41 +192,27 @@ fn horizontal_or_copy(
 const BLOCK: usize = 8;
 
 /// The horizontal pass: AVX2 kernel where available, else the portable one (same integers).
-#[allow(clippy::too_many_arguments)]
-fn horizontal_pass(
-    raw: &[u8],
-    stride: usize,
-    row_lo: usize,
-    rows: usize,
-    t: &Taps,
-    out_w: usize,
-    mid: &mut [u8],
-    left: usize,
-    width: usize,
-) {
+fn horizontal_pass(input: &Rows, t: &Taps, out_w: usize, mid: &mut [u8]) {
     #[cfg(target_arch = "x86_64")]
     if crate::simd::has_avx2() {
         // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { avx2::horizontal_pass(raw, stride, row_lo, rows, t, out_w, mid) };
+        return unsafe { avx2::horizontal_pass(input, t, out_w, mid) };
     }
-    horizontal_portable(raw, stride, row_lo, rows, t, out_w, mid, left, width)
+    horizontal_portable(input, t, out_w, mid)
 }
 
 /// The portable horizontal pass, in blocks of `BLOCK` rows: the block is first transposed so
 /// that one input column of all its rows (`BLOCK * 3` bytes) is contiguous; each output column
 /// is then a weighted sum of whole input columns, which vectorizes like the vertical pass.
-#[allow(clippy::too_many_arguments)]
-fn horizontal_portable(
-    raw: &[u8],
-    stride: usize,
-    row_lo: usize,
-    rows: usize,
-    t: &Taps,
-    out_w: usize,
-    mid: &mut [u8],
-    left: usize,
-    width: usize,
-) {
+fn horizontal_portable(input: &Rows, t: &Taps, out_w: usize, mid: &mut [u8]) {
+    let &Rows {
+        raw,
+        stride,
+        row_lo,
+        rows,
+        left,
+        width,
+    } = input;
     const LANES: usize = BLOCK * 3;
     let half = 1i32 << (t.precision - 1);
     let mut columns = vec![0u8; width * LANES];

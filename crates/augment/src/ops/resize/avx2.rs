@@ -7,7 +7,7 @@
 //! not depend on their order, so the result equals the portable pass bit for bit (zero
 //! weights pad every output to the same number of four-tap groups).
 
-use super::Taps;
+use super::{Rows, Taps};
 use std::arch::x86_64::*;
 
 /// Taps per group: one `vpmaddwd` of a 256-bit vector.
@@ -53,20 +53,19 @@ fn plan(t: &Taps, out_w: usize, groups: usize) -> Plan {
     }
 }
 
-/// Resamples `rows` rows from `row_lo` of `raw` horizontally into `mid` (`out_w` pixels each).
+/// Resamples `input` horizontally into `mid` (`out_w` pixels per row).
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn horizontal_pass(
-    raw: &[u8],
-    stride: usize,
-    row_lo: usize,
-    rows: usize,
-    t: &Taps,
-    out_w: usize,
-    mid: &mut [u8],
-) {
+pub(super) unsafe fn horizontal_pass(input: &Rows, t: &Taps, out_w: usize, mid: &mut [u8]) {
+    let &Rows {
+        raw,
+        stride,
+        row_lo,
+        rows,
+        ..
+    } = input;
     if out_w == 0 || rows == 0 {
         return;
     }

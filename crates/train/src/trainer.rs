@@ -17,6 +17,7 @@ use crate::checkpoint::{self, EpochRecord, TrainState};
 use crate::config::{Precision, TrainConfig};
 use crate::data::TrainData;
 use crate::device::{self, BackendChoice, Selected};
+use crate::factors::FactorRow;
 use crate::metrics::{Tally, rank_hits, softmax_at};
 use crate::predictions::{self, Prediction};
 use crate::schedule::LrSchedule;
@@ -49,6 +50,8 @@ pub struct RunOutcome {
     pub finished: bool,
     /// `RUN_DIR/predictions.csv` once finished.
     pub predictions: Option<PathBuf>,
+    /// The per-factor table (`RUN_DIR/factors.csv`) once finished, when annotations exist.
+    pub factors: Option<Vec<FactorRow>>,
     /// The model at the end of this invocation.
     pub model: Classifier,
 }
@@ -403,10 +406,12 @@ pub fn run(
 
     let finished = session.state.epoch >= t.epochs;
     let mut predictions_path = None;
+    let mut factors = None;
     if finished {
         let (_, rows) = session.evaluate(&model, true)?;
         let path = out.join("predictions.csv");
         predictions::write(&path, &rows)?;
+        factors = score_factors(data, &path, out)?;
         predictions_path = Some(path);
     }
     Ok(RunOutcome {
@@ -414,8 +419,32 @@ pub fn run(
         history: session.state.history,
         finished,
         predictions: predictions_path,
+        factors,
         model,
     })
+}
+
+/// Scores the predictions per factor into `RUN_DIR/factors.csv` when the data has annotations.
+fn score_factors(
+    data: &dyn TrainData,
+    predictions: &Path,
+    out: &Path,
+) -> Result<Option<Vec<FactorRow>>, TrainError> {
+    let Some(annotations) = data.annotations() else {
+        return Ok(None);
+    };
+    if !annotations.is_dir() {
+        tracing::warn!(
+            "no ImageNet-X annotations at {}: factors.csv not written (fetch them with `spillover annotations fetch`, or set data.annotations), then score with `spillover evaluate {}`",
+            annotations.display(),
+            predictions.display()
+        );
+        return Ok(None);
+    }
+    let path = out.join("factors.csv");
+    let rows = crate::factors::score(predictions, &annotations, &path)?;
+    tracing::info!("per-factor accuracies written to {}", path.display());
+    Ok(Some(rows))
 }
 
 fn log_epoch(events: &mut EventWriter, r: &EpochRecord, step: u64) -> std::io::Result<()> {

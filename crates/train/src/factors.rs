@@ -1,0 +1,82 @@
+//! The per-factor table of a finished run: its predictions scored by the factor engine against
+//! the ImageNet-X annotations (top factor, validation split, prototypes filtered, as the
+//! `imagenet-x` toolkit does), written as `factors.csv` next to the checkpoints.
+
+use std::path::Path;
+
+use spillover_factors::Factor;
+use spillover_factors::annotations::AnnotationDir;
+use spillover_factors::eval::{
+    ErrorType, EvalOptions, EvalSet, ScoreOptions, accuracy_table, error_ratios,
+};
+
+use crate::TrainError;
+
+/// One row of `factors.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactorRow {
+    /// Factor name, or `all` for every scored image.
+    pub factor: String,
+    /// Scored images with the factor.
+    pub images: u64,
+    /// Top-1 accuracy on them (NaN when there are none).
+    pub accuracy: f64,
+    /// `(1 - accuracy) / (1 - overall accuracy)`: above 1, the factor hurts more than average.
+    pub error_ratio: f64,
+}
+
+/// Scores `predictions` against `annotations` and writes the table to `out`.
+pub fn score(
+    predictions: &Path,
+    annotations: &Path,
+    out: &Path,
+) -> Result<Vec<FactorRow>, TrainError> {
+    let err = |e: &dyn std::fmt::Display| {
+        TrainError::Data(format!("scoring {}: {e}", predictions.display()))
+    };
+    let dir = AnnotationDir::open(annotations).map_err(|e| err(&e))?;
+    let set = EvalSet::load(&dir, EvalOptions::default()).map_err(|e| err(&e))?;
+    // A subset run (ImageNet-100, a fraction of val) covers only part of the annotated images.
+    let options = ScoreOptions {
+        subset: true,
+        keep_outcomes: false,
+        calibration: false,
+    };
+    let scores = set
+        .score_file("model", predictions, options)
+        .map_err(|e| err(&e))?;
+    let table = accuracy_table(&[&scores], ErrorType::Class);
+    let row = &table[0];
+    let ratios = error_ratios(row);
+    let counts = &scores.get(ErrorType::Class).all;
+    let mut rows: Vec<FactorRow> = Factor::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FactorRow {
+            factor: f.name().to_string(),
+            images: counts.factor_total[i],
+            accuracy: row.factors[i],
+            error_ratio: ratios[i],
+        })
+        .collect();
+    rows.push(FactorRow {
+        factor: "all".into(),
+        images: counts.total,
+        accuracy: row.average,
+        error_ratio: 1.0,
+    });
+    spillover_factors::atomic::write_atomic(out, |w| {
+        use std::io::Write;
+        writeln!(w, "factor,images,accuracy,error_ratio")?;
+        for r in &rows {
+            writeln!(
+                w,
+                "{},{},{},{}",
+                r.factor, r.images, r.accuracy, r.error_ratio
+            )?;
+        }
+        Ok(())
+    })
+    .map_err(|e| TrainError::io(out, e))?;
+    Ok(rows)
+}

@@ -1,0 +1,351 @@
+//! Where a run's images come from: the `[data]` section, resolved to `spillover-data` datasets
+//! behind its prefetching loader, with the `[[augment]]` pipeline of `spillover-augment`.
+//!
+//! - No `path`: the synthetic factor world (the embedded default config, or `world = FILE`). It
+//!   is rendered once per world config into the spillover cache (`worlds/<hash>/`, the same
+//!   layout `spillover world generate` writes, annotations included) and held in memory.
+//! - `path = DIR`: ImageNet folders `DIR/train/<wnid>/*` and `DIR/val/` (class folders, or flat
+//!   with `val_labels = "filename_label.csv"`), optionally the first `classes` classes and a
+//!   `fraction` of each; the ImageNet-X annotations from `annotations` or the default download.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use sha2::Digest;
+use spillover_augment::tensor::{IMAGENET_MEAN, IMAGENET_STD};
+use spillover_augment::{Pipeline, PipelineSpec, Registry, presets};
+use spillover_data::world::config::WorldConfig;
+use spillover_data::{
+    ClassSelection, Dataset, ImageFolder, InMemoryDataset, Loader, LoaderConfig, Subset,
+};
+
+use crate::TrainError;
+use crate::data::{Batch, Batches, TrainData};
+
+/// `[data]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSection {
+    /// Synthetic world config file (only the keys that differ from the default are needed).
+    pub world: Option<PathBuf>,
+    /// ImageNet root holding `train/` and `val/`.
+    pub path: Option<PathBuf>,
+    /// `file_name,label` CSV of a flat `val/` folder (ImageNet-X's `filename_label.csv`).
+    pub val_labels: Option<PathBuf>,
+    /// ImageNet-X annotation directory (default: the world's, or the fetched ImageNet-X files).
+    pub annotations: Option<PathBuf>,
+    /// ImageNet: side of the training crop and of the evaluation centre crop (default 224).
+    pub image_size: Option<u32>,
+    /// ImageNet: shorter side before the evaluation centre crop (default image_size × 8/7).
+    pub eval_resize: Option<u32>,
+    /// ImageNet: keep only the first N classes.
+    pub classes: Option<usize>,
+    /// ImageNet: keep this fraction of each class's training images.
+    pub fraction: Option<f64>,
+    /// Loader threads (0: all cores).
+    #[serde(default)]
+    pub workers: usize,
+    /// Batches prepared ahead of the training step.
+    pub prefetch: Option<usize>,
+}
+
+impl DataSection {
+    /// Parses the raw `[data]` table of a training config.
+    pub fn from_table(table: &toml::Table) -> Result<Self, String> {
+        let section: DataSection = toml::Value::Table(table.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("[data]: {e}"))?;
+        if section.path.is_none() {
+            let imagenet_only = [
+                ("val_labels", section.val_labels.is_some()),
+                ("image_size", section.image_size.is_some()),
+                ("eval_resize", section.eval_resize.is_some()),
+                ("classes", section.classes.is_some()),
+                ("fraction", section.fraction.is_some()),
+            ];
+            if let Some((key, _)) = imagenet_only.iter().find(|(_, set)| *set) {
+                return Err(format!(
+                    "data.{key} applies to ImageNet folders: set data.path too (the synthetic world takes its size and classes from its own config)"
+                ));
+            }
+        } else if section.world.is_some() {
+            return Err("data.world and data.path exclude each other: the synthetic world or ImageNet folders".into());
+        }
+        if let Some(f) = section.fraction
+            && !(f > 0.0 && f <= 1.0)
+        {
+            return Err(format!("data.fraction = {f} must be in (0, 1]"));
+        }
+        Ok(section)
+    }
+}
+
+/// Batches from `spillover-data` loaders.
+pub struct LoaderData {
+    train: Arc<dyn Dataset>,
+    eval: Arc<dyn Dataset>,
+    train_pipeline: Arc<Pipeline>,
+    eval_pipeline: Arc<Pipeline>,
+    shape: [usize; 3],
+    classes: usize,
+    class_map: Vec<u32>,
+    annotations: Option<PathBuf>,
+    workers: usize,
+    prefetch: usize,
+}
+
+fn data_err(e: impl std::fmt::Display) -> TrainError {
+    TrainError::Data(e.to_string())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The directory holding the rendered world of `cfg`, rendering it on first use.
+pub fn world_dir(cfg: &WorldConfig, progress: bool) -> Result<PathBuf, TrainError> {
+    let key = hex(&sha2::Sha256::digest(cfg.to_toml().as_bytes())[..8]);
+    let root = spillover_factors::annotations::cache_root().join("worlds");
+    let dir = root.join(&key);
+    if dir.join("manifest.json").is_file() {
+        return Ok(dir);
+    }
+    // Render beside the final place and rename, so a crash never leaves half a world.
+    let tmp = root.join(format!(".{key}.tmp.{}", std::process::id()));
+    let bar = if progress {
+        indicatif::ProgressBar::new(0)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "rendering world [{bar:30}] {pos}/{len} images [{eta}]",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    tracing::info!(
+        "rendering the synthetic world into {} (once per world config)",
+        dir.display()
+    );
+    spillover_data::world::write::generate(cfg, &tmp, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .map_err(data_err)?;
+    bar.finish_and_clear();
+    match std::fs::rename(&tmp, &dir) {
+        Ok(()) => Ok(dir),
+        // Another run rendered the same world meanwhile: use that one.
+        Err(_) if dir.join("manifest.json").is_file() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(dir)
+        }
+        Err(e) => Err(TrainError::io(&dir, e)),
+    }
+}
+
+fn in_memory(folder: &Path) -> Result<InMemoryDataset, TrainError> {
+    let images = ImageFolder::open(folder).map_err(data_err)?;
+    let (dataset, skipped) = InMemoryDataset::from_folder(&images);
+    for s in &skipped {
+        tracing::warn!("skipped {}: {}", s.path.display(), s.reason);
+    }
+    Ok(dataset)
+}
+
+impl LoaderData {
+    /// Opens the data of `section` with the `[[augment]]` pipeline `augment`.
+    pub fn open(
+        section: &DataSection,
+        augment: &[toml::Table],
+        progress: bool,
+    ) -> Result<Self, TrainError> {
+        let registry = Registry::default();
+        let user_pipeline = PipelineSpec(augment.to_vec())
+            .build(&registry)
+            .map_err(|e| TrainError::Config {
+                origin: "[[augment]]".into(),
+                message: e.to_string(),
+            })?;
+        let workers = section.workers;
+        let prefetch = section.prefetch.unwrap_or(4).max(1);
+        match &section.path {
+            None => {
+                let cfg = match &section.world {
+                    Some(path) => WorldConfig::load(path).map_err(data_err)?,
+                    None => WorldConfig::default(),
+                };
+                let dir = world_dir(&cfg, progress)?;
+                let size = cfg.image_size as usize;
+                Ok(Self {
+                    train: Arc::new(in_memory(&dir.join("train"))?),
+                    eval: Arc::new(in_memory(&dir.join("val"))?),
+                    train_pipeline: Arc::new(user_pipeline),
+                    eval_pipeline: Arc::new(Pipeline::new(vec![])),
+                    shape: [3, size, size],
+                    classes: cfg.classes.len(),
+                    class_map: (0..cfg.classes.len() as u32).collect(),
+                    annotations: Some(
+                        section
+                            .annotations
+                            .clone()
+                            .unwrap_or_else(|| dir.join("annotations")),
+                    ),
+                    workers,
+                    prefetch,
+                })
+            }
+            Some(root) => {
+                let subset = Subset {
+                    classes: section
+                        .classes
+                        .map_or(ClassSelection::All, ClassSelection::First),
+                    fraction: section.fraction.unwrap_or(1.0),
+                    seed: 0,
+                };
+                let train = ImageFolder::open(&root.join("train")).map_err(data_err)?;
+                let val = ImageFolder::open_val(
+                    &root.join("val"),
+                    section.val_labels.as_deref(),
+                    train.classes.clone(),
+                )
+                .map_err(data_err)?;
+                let train = train.subset(&subset).map_err(data_err)?;
+                let val = val
+                    .subset(&Subset {
+                        fraction: 1.0,
+                        ..subset
+                    })
+                    .map_err(data_err)?;
+                let size = section.image_size.unwrap_or(224);
+                let resize = section.eval_resize.unwrap_or(size * 8 / 7);
+                if augment.is_empty() {
+                    return Err(TrainError::Config {
+                        origin: "[[augment]]".into(),
+                        message: format!(
+                            "ImageNet images differ in size: the training pipeline must end in a fixed-size crop, e.g.\n[[augment]]\nname = \"random_resized_crop\"\nsize = {size}"
+                        ),
+                    });
+                }
+                let annotations = section
+                    .annotations
+                    .clone()
+                    .unwrap_or_else(spillover_factors::annotations::default_dir);
+                Ok(Self {
+                    classes: train.classes.len(),
+                    class_map: train.original_class.clone(),
+                    train: Arc::new(train),
+                    eval: Arc::new(val),
+                    train_pipeline: Arc::new(user_pipeline),
+                    eval_pipeline: Arc::new(presets::eval_transform(resize, size)),
+                    shape: [3, size as usize, size as usize],
+                    annotations: Some(annotations),
+                    workers,
+                    prefetch,
+                })
+            }
+        }
+    }
+
+    fn batches(&self, eval: bool, seed: u64, batch_size: usize) -> Result<Batches<'_>, TrainError> {
+        let (dataset, pipeline) = if eval {
+            (&self.eval, &self.eval_pipeline)
+        } else {
+            (&self.train, &self.train_pipeline)
+        };
+        let config = LoaderConfig {
+            batch_size,
+            shuffle: !eval,
+            drop_last: !eval,
+            workers: self.workers,
+            prefetch: self.prefetch,
+        };
+        let loader = Loader::new(dataset.clone(), pipeline.clone(), config).map_err(data_err)?;
+        let dataset = dataset.clone();
+        let [c, h, w] = self.shape;
+        let epoch = loader.epoch(seed, 0);
+        Ok(Box::new(epoch.map(move |b| {
+            let b = b.map_err(data_err)?;
+            for s in &b.skipped {
+                tracing::warn!("skipped {}: {}", s.path.display(), s.reason);
+            }
+            if b.n > 0 && (b.c, b.h, b.w) != (c, h, w) {
+                return Err(TrainError::Config {
+                    origin: "[[augment]]".into(),
+                    message: format!(
+                        "the pipeline produced {}x{} images but the model expects {h}x{w}; end it with a crop or resize to {h}",
+                        b.h, b.w
+                    ),
+                });
+            }
+            let file_names = b.indices.iter().map(|&i| dataset.name(i).to_string()).collect();
+            Ok(Batch { images: b.images, labels: b.labels, file_names, shape: [b.n, c, h, w] })
+        })))
+    }
+}
+
+impl TrainData for LoaderData {
+    fn num_classes(&self) -> usize {
+        self.classes
+    }
+    fn image_shape(&self) -> [usize; 3] {
+        self.shape
+    }
+    fn train_len(&self) -> usize {
+        self.train.len()
+    }
+    fn eval_len(&self) -> usize {
+        self.eval.len()
+    }
+    fn normalization(&self) -> Option<([f32; 3], [f32; 3])> {
+        Some((IMAGENET_MEAN, IMAGENET_STD))
+    }
+    fn train_batches(&self, seed: u64, batch_size: usize) -> Result<Batches<'_>, TrainError> {
+        self.batches(false, seed, batch_size)
+    }
+    fn eval_batches(&self, batch_size: usize) -> Result<Batches<'_>, TrainError> {
+        self.batches(true, 0, batch_size)
+    }
+    fn prediction_class(&self, class: usize) -> u32 {
+        self.class_map[class]
+    }
+    fn annotations(&self) -> Option<PathBuf> {
+        self.annotations.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(text: &str) -> Result<DataSection, String> {
+        DataSection::from_table(&text.parse().unwrap())
+    }
+
+    #[test]
+    fn data_section_rejects_mixed_and_unknown_keys() {
+        assert_eq!(section("").unwrap(), DataSection::default());
+        assert!(
+            section("pth = \"/x\"")
+                .unwrap_err()
+                .contains("unknown field `pth`")
+        );
+        assert!(
+            section("image_size = 64")
+                .unwrap_err()
+                .contains("data.image_size applies to ImageNet")
+        );
+        assert!(
+            section("path = \"/x\"\nworld = \"w.toml\"")
+                .unwrap_err()
+                .contains("exclude each other")
+        );
+        assert!(
+            section("path = \"/x\"\nfraction = 0")
+                .unwrap_err()
+                .contains("(0, 1]")
+        );
+    }
+}

@@ -234,17 +234,17 @@ impl EvalSet {
                 continue;
             }
             let label = self.class[i] as usize;
-            let p = prob.get(i).copied().unwrap_or(f64::NAN);
-            let bin = if p.is_nan() { 0 } else { bin_of(p) };
+            let p = prob.get(i).copied().unwrap_or(0.0);
+            let bin = bin_of(p);
             let g = self.group[i] as usize;
             let set_bin = self.factor_set[i] as usize * N_BINS + bin;
             scores.used += 1;
             scores.class_total[label] += 1;
             group_total[g] += 1;
-            calibration_all.add_total(bin, p);
-            for_each_factor(self.factors[i].0, |f| {
-                calibration_by_factor[f].add_total(bin, p)
-            });
+            if !prob.is_empty() {
+                calibration_all.add_total(bin, p);
+                for_each_factor(self.factors[i].0, |f| calibration_by_factor[f].add_total(bin, p));
+            }
             let correct = [
                 pred as usize == label,
                 self.class_metaclass[pred as usize] == self.metaclass[i],

@@ -27,9 +27,15 @@ fn engine(c: &mut Criterion) {
     group.bench_function("parse", |b| {
         b.iter(|| parse_predictions(&path, black_box(&bytes), &set.parse_context(true)).unwrap())
     });
+    group.bench_function("parse_without_probabilities", |b| {
+        b.iter(|| parse_predictions(&path, black_box(&bytes), &set.parse_context(false)).unwrap())
+    });
     let preds = read_predictions_file(&path, &set.parse_context(true)).unwrap();
     group.bench_function("score", |b| {
         b.iter(|| set.score("m", black_box(&preds.class), &preds.prob, false))
+    });
+    group.bench_function("score_without_calibration", |b| {
+        b.iter(|| set.score("m", black_box(&preds.class), &[], false))
     });
     group.finish();
     c.bench_function("load_annotations", |b| {

@@ -221,45 +221,70 @@ impl EvalSet {
         // sums are floats whose order matters for bit-identity, so they are accumulated per bin in
         // image order as `np.bincount` does. Totals do not depend on the error type.
         let n_types = types.len();
-        let n_sets = self.factor_sets.len();
-        let mut group_total = vec![0u64; self.groups.len()];
-        let mut group_correct = vec![vec![0u64; self.groups.len()]; n_types];
-        let mut set_bin_correct = vec![vec![0u64; n_sets * N_BINS]; n_types];
-        let mut class_correct = vec![vec![0u32; nc]; n_types];
-        let mut calibration_all = CalibrationBins::default();
-        let mut calibration_by_factor = vec![CalibrationBins::default(); NUM_FACTORS];
-        for i in 0..self.len() {
+        let (n, ng, n_sets) = (self.len(), self.groups.len(), self.factor_sets.len());
+        let calibration = !prob.is_empty();
+        // Pass 1, integer counts, flattened per error type (`t * len + index`).
+        let mut group_total = vec![0u64; ng];
+        let mut group_correct = vec![0u64; n_types * ng];
+        let mut class_correct = vec![0u32; n_types * nc];
+        // Per image: bit t = correct under error type t, 0x80 = has a prediction; only kept when
+        // calibration or outcomes need a second look at each image.
+        let mut flags = if calibration || keep_outcomes {
+            vec![0u8; n]
+        } else {
+            Vec::new()
+        };
+        for i in 0..n {
             let pred = class[i];
             if pred == ABSENT {
                 continue;
             }
             let label = self.class[i] as usize;
-            let p = prob.get(i).copied().unwrap_or(0.0);
-            let bin = bin_of(p);
             let g = self.group[i] as usize;
-            let set_bin = self.factor_set[i] as usize * N_BINS + bin;
             scores.used += 1;
             scores.class_total[label] += 1;
             group_total[g] += 1;
-            if !prob.is_empty() {
+            let c0 = pred as usize == label;
+            let c1 = self.class_metaclass[pred as usize] == self.metaclass[i];
+            group_correct[g] += u64::from(c0);
+            class_correct[label] += u32::from(c0);
+            group_correct[ng + g] += u64::from(c1);
+            class_correct[nc + label] += u32::from(c1);
+            let mut bits = 0x80 | u8::from(c0) | u8::from(c1) << 1;
+            if n_types == 3 {
+                let c2 = self.real_labels(i).contains(&pred);
+                group_correct[2 * ng + g] += u64::from(c2);
+                class_correct[2 * nc + label] += u32::from(c2);
+                bits |= u8::from(c2) << 2;
+            }
+            if let Some(f) = flags.get_mut(i) {
+                *f = bits;
+            }
+        }
+        // Pass 2, calibration: probability sums per bin in scored order (the toolkit's row
+        // order; float sums depend on it), correct counts per (factor set, bin).
+        let mut set_bin_correct = vec![0u64; n_types * n_sets * N_BINS];
+        let mut calibration_all = CalibrationBins::default();
+        let mut calibration_by_factor = vec![CalibrationBins::default(); NUM_FACTORS];
+        if calibration {
+            for (i, &bits) in flags.iter().enumerate().filter(|(_, b)| **b != 0) {
+                let p = prob[i];
+                let bin = bin_of(p);
                 calibration_all.add_total(bin, p);
-                for_each_factor(self.factors[i].0, |f| calibration_by_factor[f].add_total(bin, p));
+                for_each_factor(self.factors[i].0, |f| {
+                    calibration_by_factor[f].add_total(bin, p)
+                });
+                let set_bin = self.factor_set[i] as usize * N_BINS + bin;
+                for t in 0..n_types {
+                    set_bin_correct[t * n_sets * N_BINS + set_bin] += u64::from(bits >> t & 1);
+                }
             }
-            let correct = [
-                pred as usize == label,
-                self.class_metaclass[pred as usize] == self.metaclass[i],
-                n_types == 3 && self.real_labels(i).contains(&pred),
-            ];
-            for t in 0..n_types {
-                let c = correct[t];
-                group_correct[t][g] += u64::from(c);
-                set_bin_correct[t][set_bin] += u64::from(c);
-                class_correct[t][label] += u32::from(c);
-            }
-            if keep_outcomes {
+        }
+        if keep_outcomes {
+            for (i, &bits) in flags.iter().enumerate().filter(|(_, b)| **b != 0) {
                 scores.used_factors.push(self.factors[i]);
                 for t in 0..n_types {
-                    scores.by_type[t].outcomes.push(correct[t]);
+                    scores.by_type[t].outcomes.push(bits >> t & 1 == 1);
                 }
             }
         }
@@ -277,19 +302,16 @@ impl EvalSet {
             let s = &mut scores.by_type[t];
             s.by_metaclass = vec![Counts::default(); N_META];
             s.calibration_by_factor = vec![CalibrationBins::default(); NUM_FACTORS];
-            s.class_correct = std::mem::take(&mut class_correct[t]);
-            for (&(meta, factors), &n) in self.groups.iter().zip(&group_correct[t]) {
+            s.class_correct = class_correct[t * nc..(t + 1) * nc].to_vec();
+            for (&(meta, factors), &n) in
+                self.groups.iter().zip(&group_correct[t * ng..(t + 1) * ng])
+            {
                 s.all.add_correct(factors.0, n);
                 s.by_metaclass[meta as usize].add_correct(factors.0, n);
             }
-            for (set, factors) in self
-                .factor_sets
-                .iter()
-                .enumerate()
-                .filter(|_| !prob.is_empty())
-            {
+            for (set, factors) in self.factor_sets.iter().enumerate().filter(|_| calibration) {
                 for bin in 0..N_BINS {
-                    let n = set_bin_correct[t][set * N_BINS + bin];
+                    let n = set_bin_correct[(t * n_sets + set) * N_BINS + bin];
                     s.calibration_all.correct[bin] += n;
                     for_each_factor(factors.0, |f| s.calibration_by_factor[f].correct[bin] += n);
                 }

@@ -24,14 +24,8 @@ pub(crate) fn imagenet_val_number(name: &[u8]) -> Option<usize> {
     if name[..PREFIX.len()] != *PREFIX || name[PREFIX.len() + 8..] != *SUFFIX {
         return None;
     }
-    let mut k = 0usize;
-    for &d in &name[PREFIX.len()..PREFIX.len() + 8] {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        k = k * 10 + usize::from(d - b'0');
-    }
-    Some(k)
+    let digits: &[u8; 8] = name[PREFIX.len()..PREFIX.len() + 8].try_into().ok()?;
+    super::swar::eight_digits(digits).map(|k| k as usize)
 }
 
 /// Maps every known file name of a split to a [`Slot`]. Ids `0..n_scored` are the scored images
@@ -42,6 +36,9 @@ pub struct NameIndex {
     n_known: u32,
     /// ImageNet val number -> id + 1 (0: absent). Names of that form live only here.
     by_number: Vec<u32>,
+    /// The same table in 16 bits when every id fits (ImageNet: 50,000 names), half the cache
+    /// footprint for the random lookup of every prediction row.
+    by_number_small: Option<Vec<u16>>,
     by_name: FxHashMap<Box<[u8]>, u32>,
 }
 
@@ -53,10 +50,14 @@ impl NameIndex {
             n_scored: scored.len() as u32,
             n_known: 0,
             by_number: Vec::new(),
+            by_number_small: None,
             by_name: FxHashMap::default(),
         };
         for name in scored.iter().map(String::as_str).chain(others) {
             index.insert(name.as_bytes());
+        }
+        if index.n_known < u32::from(u16::MAX) {
+            index.by_number_small = Some(index.by_number.iter().map(|&v| v as u16).collect());
         }
         index
     }
@@ -81,15 +82,12 @@ impl NameIndex {
     }
 
     fn lookup_id(&self, name: &[u8]) -> Option<u32> {
-        match imagenet_val_number(name) {
-            Some(k) => self
-                .by_number
-                .get(k)
-                .copied()
-                .filter(|&v| v != 0)
-                .map(|v| v - 1),
-            None => self.by_name.get(name).copied(),
-        }
+        let slot = match (imagenet_val_number(name), &self.by_number_small) {
+            (Some(k), Some(small)) => small.get(k).map(|&v| u32::from(v)),
+            (Some(k), None) => self.by_number.get(k).copied(),
+            (None, _) => return self.by_name.get(name).copied(),
+        };
+        slot.filter(|&v| v != 0).map(|v| v - 1)
     }
 
     /// The slot of `name`, or `None` for a name that is not an image of this split.

@@ -7,6 +7,7 @@
 
 mod index;
 mod parse;
+mod swar;
 mod write;
 
 pub(crate) use index::imagenet_val_number;

@@ -361,11 +361,7 @@ impl DigitAccumulator {
 /// and the number of bytes consumed, or `None` when no number starts there.
 fn pandas_float_prefix(text: &[u8]) -> Option<(f64, usize)> {
     const MAX_DIGITS: usize = 17;
-    let digit_run = |s: &[u8]| {
-        s.iter()
-            .position(|b| !b.is_ascii_digit())
-            .unwrap_or(s.len())
-    };
+    let digit_run = super::swar::digit_run;
     let (negative, mut rest) = match text {
         [b'-', r @ ..] => (true, r),
         [b'+', r @ ..] => (false, r),
@@ -626,11 +622,7 @@ fn fast_row(text: &[u8], probabilities: bool) -> Option<(&[u8], u32, f64, usize)
 /// leading zeros), which then takes the exact path. Checks the range without converting.
 #[inline]
 fn unit_decimal_len(text: &[u8]) -> Option<usize> {
-    let digit_run = |s: &[u8]| {
-        s.iter()
-            .position(|b| !b.is_ascii_digit())
-            .unwrap_or(s.len())
-    };
+    let digit_run = super::swar::digit_run;
     let (int, rest) = text.split_at(digit_run(text));
     let (frac, rest) = match rest {
         [b'.', r @ ..] => r.split_at(digit_run(r)),

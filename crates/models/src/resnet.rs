@@ -332,26 +332,8 @@ mod tests {
             .with_small_input(true)
             .with_width(4);
         let x = Tensor::<4>::ones([1, 3, 8, 8], &device);
-        let a = cfg
-            .clone()
-            .with_seed(5)
-            .init(&device)
-            .unwrap()
-            .forward(x.clone())
-            .into_data();
-        let b = cfg
-            .clone()
-            .with_seed(5)
-            .init(&device)
-            .unwrap()
-            .forward(x.clone())
-            .into_data();
-        let c = cfg
-            .with_seed(6)
-            .init(&device)
-            .unwrap()
-            .forward(x)
-            .into_data();
+        let logits = |seed| cfg.clone().with_seed(seed).init(&device).unwrap().forward(x.clone()).into_data();
+        let (a, b, c) = (logits(5), logits(5), logits(6));
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

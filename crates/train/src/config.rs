@@ -334,6 +334,36 @@ impl TrainConfig {
             .map_err(|e| e.to_string())
     }
 
+    /// Dotted keys whose values differ between two configs (e.g. `optim.lr`), sorted.
+    pub fn differences(&self, other: &Self) -> Vec<String> {
+        fn walk(a: &toml::Value, b: &toml::Value, key: &str, out: &mut Vec<String>) {
+            match (a, b) {
+                (toml::Value::Table(x), toml::Value::Table(y)) => {
+                    let keys: std::collections::BTreeSet<&String> =
+                        x.keys().chain(y.keys()).collect();
+                    for k in keys {
+                        let sub = if key.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{key}.{k}")
+                        };
+                        match (x.get(k), y.get(k)) {
+                            (Some(va), Some(vb)) => walk(va, vb, &sub, out),
+                            _ => out.push(sub),
+                        }
+                    }
+                }
+                _ if a != b => out.push(key.to_string()),
+                _ => {}
+            }
+        }
+        let as_value =
+            |c: &Self| toml::Value::try_from(c).expect("a TrainConfig always serializes");
+        let mut out = Vec::new();
+        walk(&as_value(self), &as_value(other), "", &mut out);
+        out
+    }
+
     /// Milestones of a step schedule (from `step_size` if given).
     pub fn milestones(&self) -> Vec<usize> {
         match self.schedule.step_size {
@@ -598,6 +628,19 @@ mod tests {
             (paper.optim.kind, paper.optim.weight_decay),
             (OptimKind::Sgd, 1e-5)
         );
+    }
+
+    #[test]
+    fn differences_name_the_changed_keys() {
+        let a = TrainConfig::parse(MINIMAL, "a", &[]).unwrap();
+        let b = TrainConfig::parse(
+            MINIMAL,
+            "b",
+            &["optim.lr=0.5".into(), "data.path=\"/x\"".into()],
+        )
+        .unwrap();
+        assert_eq!(a.differences(&b), ["data.path", "optim.lr"]);
+        assert!(a.differences(&a.clone()).is_empty());
     }
 
     #[test]

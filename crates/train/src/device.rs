@@ -126,10 +126,11 @@ fn wgpu_devices(choice: BackendChoice, max: usize) -> Selected {
         } else {
             "GPU"
         };
+        // The first probe's message lists the adapters wgpu did see.
+        let seen = errors.first().map(String::as_str).unwrap_or("no adapter");
         return Selected::flex(Some(format!(
-            "wgpu found no {what} adapter ({}); training on the CPU backend flex instead. \
-             Install a Vulkan/Metal/DX12 driver (Debian: mesa-vulkan-drivers) or pass --backend flex.",
-            errors.join("; ")
+            "wgpu found no {what} adapter; training on the CPU backend flex instead. Install a \
+             Vulkan/Metal/DX12 driver (Debian: mesa-vulkan-drivers) or pass --backend flex. ({seen})"
         )));
     }
     let name = match devices.len() {

@@ -1,7 +1,7 @@
 //! Loss and accuracy: cross-entropy with label smoothing on the device, top-k on the host.
 
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{DType, Device, Tensor, TensorData};
 
 /// Smoothed one-hot targets, `[labels.len(), classes]` row-major: `1 - ε + ε/K` on the label,
 /// `ε/K` elsewhere (PyTorch's `CrossEntropyLoss(label_smoothing=ε)`).
@@ -25,13 +25,24 @@ pub fn cross_entropy(
     device: &Device,
 ) -> Tensor<1> {
     let [n, k] = logits.dims();
+    // The loss is computed in f32 whatever the model's precision, as autocast does.
+    let logits = logits.cast(DType::F32);
     let targets = Tensor::<2>::from_data(
         TensorData::new(smoothed_targets(labels, k, smoothing), [n, k]),
-        device,
+        (device, DType::F32),
     );
     (log_softmax(logits, 1) * targets)
         .sum()
         .mul_scalar(-weight / n as f64)
+}
+
+/// The values of a float tensor of any precision, as f32, row-major.
+pub fn to_f32_vec<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    tensor
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .expect("converted to f32")
 }
 
 /// Cross-entropy of one row of logits against a smoothed one-hot label, on the host.

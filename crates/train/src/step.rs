@@ -14,7 +14,7 @@ use spillover_models::Classifier;
 
 use crate::TrainError;
 use crate::data::Batch;
-use crate::metrics::cross_entropy;
+use crate::metrics::{cross_entropy, to_f32_vec};
 
 /// What a step returns besides the updated model.
 pub struct StepOutput {
@@ -43,11 +43,7 @@ fn forward_backward(
     let loss = cross_entropy(logits.clone(), &labels, smoothing, weight, device);
     let grads = GradientsParams::from_grads(loss.backward(), model);
     let loss: f32 = loss.into_scalar();
-    let logits = logits
-        .into_data()
-        .try_to_vec::<f32>()
-        .expect("float logits");
-    (grads, f64::from(loss), logits)
+    (grads, f64::from(loss), to_f32_vec(logits))
 }
 
 /// Shard boundaries: `parts` near-equal contiguous ranges of `n`, empty ones dropped.

@@ -18,7 +18,7 @@ use crate::config::{Precision, TrainConfig};
 use crate::data::TrainData;
 use crate::device::{self, BackendChoice, Selected};
 use crate::factors::FactorRow;
-use crate::metrics::{Tally, rank_hits, softmax_at};
+use crate::metrics::{Tally, rank_hits, softmax_at, to_f32_vec};
 use crate::predictions::{self, Prediction};
 use crate::schedule::LrSchedule;
 use crate::step::{images_tensor, train_step};
@@ -74,9 +74,11 @@ fn prepare_run_dir(
         let saved =
             std::fs::read_to_string(&config_path).map_err(|e| TrainError::io(&config_path, e))?;
         let saved = TrainConfig::parse(&saved, &config_path.display().to_string(), &[])?;
-        if saved != *config {
+        let changed = saved.differences(config);
+        if !changed.is_empty() {
             return Err(run_dir_err(format!(
-                "--resume with a config that differs from the run's {CONFIG_FILE}; resume with the same config and --set values (diff the two with `spillover train --print-config`)"
+                "--resume with a config that differs from the run's {CONFIG_FILE} in {}; resume with the same config and --set values, or omit CONFIG.toml to use the saved one",
+                changed.join(", ")
             )));
         }
         let Some(&last) = epochs.last() else {
@@ -96,7 +98,9 @@ fn prepare_run_dir(
     Ok(None)
 }
 
-/// Switches the devices to half precision when asked and supported.
+/// Switches the devices to half precision when asked and supported (wgpu adapters with f16
+/// shaders; flex computes f16 too, slowly). Weights, activations and optimizer state are then
+/// all half precision; the loss is computed in f32.
 fn apply_precision(selected: &mut Selected, precision: Precision) -> Option<String> {
     use burn::tensor::FloatDType;
     let dtype = match precision {
@@ -104,16 +108,16 @@ fn apply_precision(selected: &mut Selected, precision: Precision) -> Option<Stri
         Precision::F16 => FloatDType::F16,
         Precision::Bf16 => FloatDType::BF16,
     };
-    if selected.is_flex() || !selected.devices.iter().all(|d| d.supports_dtype(dtype)) {
+    if !selected.devices.iter().all(|d| d.supports_dtype(dtype)) {
         return Some(format!(
-            "{} does not support {precision:?} training; using f32",
+            "{} does not support {precision:?}; training in f32",
             selected.name
         ));
     }
     for device in &mut selected.devices {
         if let Err(e) = device.configure(dtype) {
             return Some(format!(
-                "could not switch {} to {precision:?} ({e:?}); using f32",
+                "could not switch {} to {precision:?} ({e:?}); training in f32",
                 selected.name
             ));
         }
@@ -244,11 +248,7 @@ impl Session<'_> {
             let batch = batch?;
             let labels = batch.labels.clone();
             let names = batch.file_names.clone();
-            let logits = model
-                .forward(images_tensor(batch, &device))
-                .into_data()
-                .try_to_vec::<f32>()
-                .expect("float logits");
+            let logits = to_f32_vec(model.forward(images_tensor(batch, &device)));
             let k = logits.len() / labels.len().max(1);
             let mut loss = 0.0;
             for ((row, &label), name) in logits.chunks(k).zip(&labels).zip(names) {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Training-step throughput, Burn vs PyTorch, side by side (see scripts/bench_train.py --help).
 # Builds the Burn side in release, reuses .venv-torch (scripts/torch-venv.sh) for PyTorch.
-#   scripts/bench-train.sh                      # CPU, 2 threads: resnet18s + vit_tiny, batch 64, 32 px
+#   scripts/bench-train.sh --conv-layers        # CPU, 2 threads: resnet18s + vit_tiny, batch 64, 32 px,
+#                                               # and single conv layers
 #   scripts/bench-train.sh --backend wgpu --models resnet50 --size 224 --batch 128 --amp   # GPU
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/torch-venv.sh >/dev/null
-cargo build --release -q -p spillover-train --example bench_step
+cargo build --release -q -p spillover-train --example bench_step --example bench_conv
 uptime >&2
 .venv-torch/bin/python scripts/bench_train.py "$@"

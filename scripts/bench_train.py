@@ -112,6 +112,34 @@ def bench_burn(binary, name, batch, size, steps, warmup, backend, threads):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def bench_torch_conv(batch, channels, side, reps=3):
+    """One 3x3 conv layer, forward + backward (input and weight gradients), in ms."""
+    x = torch.randn(batch, channels, side, side, requires_grad=True)
+    conv = nn.Conv2d(channels, channels, 3, 1, 1, bias=False)
+
+    def step():
+        conv(x).sum().backward()
+
+    step()
+    start = time.perf_counter()
+    for _ in range(reps):
+        step()
+    return (time.perf_counter() - start) / reps * 1000
+
+
+def conv_layers(args):
+    shapes = ["64x64x32", "64x128x16", "64x256x8", "64x512x4", "128x16x64"]
+    env = dict(os.environ, RAYON_NUM_THREADS=str(args.threads))
+    out = subprocess.run([args.conv_bin, *shapes], env=env, check=True, capture_output=True, text=True)
+    burn = {r["shape"]: r["ms"] for r in map(json.loads, out.stdout.split())}
+    print("| conv 3x3 layer (batch x channels x side) | PyTorch ms | Burn flex ms | Burn / PyTorch speed |")
+    print("|---|---|---|---|")
+    for shape in shapes:
+        b, c, s = map(int, shape.split("x"))
+        t = bench_torch_conv(b, c, s)
+        print(f"| {shape} | {t:.0f} | {burn[shape]:.0f} | {t / burn[shape]:.2f}x |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default="resnet18s,vit_tiny")
@@ -123,6 +151,9 @@ def main():
     ap.add_argument("--backend", default="flex", help="Burn backend: flex, wgpu or wgpu-cpu")
     ap.add_argument("--amp", action="store_true", help="PyTorch automatic mixed precision (GPU)")
     ap.add_argument("--burn-bin", default="target/release/examples/bench_step")
+    ap.add_argument("--conv-bin", default="target/release/examples/bench_conv")
+    ap.add_argument("--conv-layers", action="store_true",
+                    help="also time single 3x3 conv layers (forward + backward), where ResNet time goes")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -142,6 +173,9 @@ def main():
     print("|---|---|---|---|---|---|")
     for name, t, b, _, _ in rows:
         print(f"| {name} | {args.batch} | {args.size} | {t:.1f} | {b:.1f} | {b / t:.2f}x |")
+    if args.conv_layers:
+        print()
+        conv_layers(args)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ enum Command {
     /// Image folders (ImageNet): check, pack into a memory-mapped file, benchmark the loader.
     #[command(subcommand)]
     Data(cmd::data::DataCommand),
+    /// Train one cell (model x augmentation x seed) on Burn: checkpoints, TensorBoard, predictions, factors.
+    Train(cmd::train::TrainArgs),
 }
 
 /// Prints the error with its chain of causes (and no backtrace, whatever RUST_BACKTRACE says:
@@ -58,6 +60,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Augment(command) => cmd::augment::run(command),
         Command::World(command) => cmd::world::run(command),
         Command::Data(command) => cmd::data::run(command),
+        Command::Train(args) => cmd::train::run(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Annotations(command) => cmd::annotations::run(command),
         Command::Predictions(command) => cmd::predictions::run(command),

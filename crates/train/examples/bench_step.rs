@@ -1,10 +1,10 @@
-//! Training-step throughput of one model on one backend, for `scripts/bench_train.py`.
-//!
-//! ```text
-//! cargo run --release -p spillover-train --example bench_step -- resnet18s 64 32 10 3 flex
-//! ```
-//! Arguments: model (`resnet18s`, `resnet50`, `vit_tiny`), batch, image size, timed steps,
-//! warm-up steps, backend (`flex`, `wgpu`, `wgpu-cpu`). Prints one JSON line.
+// Training-step throughput of one model on one backend, for `scripts/bench_train.py`.
+//
+// ```text
+// cargo run --release -p spillover-train --example bench_step -- resnet18s 64 32 10 3 flex
+// ```
+// Arguments: model (`resnet18s`, `resnet50`, `vit_tiny`), batch, image size, timed steps,
+// warm-up steps, backend (`flex`, `wgpu`, `wgpu-cpu`). Prints one JSON line.
 
 use std::time::Instant;
 

@@ -14,12 +14,12 @@ pub enum TrainError {
         message: String,
     },
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (in the message, not repeated as an error source).
+        cause: std::io::Error,
     },
     /// A checkpoint is missing, truncated or from another run.
     #[error("checkpoint {}: {message}", path.display())]
@@ -50,10 +50,10 @@ pub enum TrainError {
 
 impl TrainError {
     /// An I/O error on `path`.
-    pub fn io(path: &Path, source: std::io::Error) -> Self {
+    pub fn io(path: &Path, cause: std::io::Error) -> Self {
         Self::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         }
     }
 }

@@ -6,3 +6,4 @@ pub mod evaluate;
 pub mod predictions;
 pub mod data;
 pub mod world;
+pub mod train;

@@ -93,6 +93,8 @@ pub struct Bottleneck {
 }
 
 /// One residual block of either kind.
+// A few dozen blocks per network: the size difference of the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Block {
     /// ResNet-18/34 block.
@@ -332,7 +334,14 @@ mod tests {
             .with_small_input(true)
             .with_width(4);
         let x = Tensor::<4>::ones([1, 3, 8, 8], &device);
-        let logits = |seed| cfg.clone().with_seed(seed).init(&device).unwrap().forward(x.clone()).into_data();
+        let logits = |seed| {
+            cfg.clone()
+                .with_seed(seed)
+                .init(&device)
+                .unwrap()
+                .forward(x.clone())
+                .into_data()
+        };
         let (a, b, c) = (logits(5), logits(5), logits(6));
         assert_eq!(a, b);
         assert_ne!(a, c);

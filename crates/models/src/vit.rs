@@ -174,13 +174,13 @@ impl VitConfig {
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ModelError::Invalid(format!("vit {name} must be positive")));
         }
-        if self.image_size % self.patch_size != 0 {
+        if !self.image_size.is_multiple_of(self.patch_size) {
             return Err(ModelError::Invalid(format!(
                 "vit patch_size {} does not divide image_size {}",
                 self.patch_size, self.image_size
             )));
         }
-        if self.dim % self.heads != 0 {
+        if !self.dim.is_multiple_of(self.heads) {
             return Err(ModelError::Invalid(format!(
                 "vit heads {} does not divide dim {}",
                 self.heads, self.dim

@@ -26,6 +26,8 @@ fn main() {
     let backend: BackendChoice = arg(5, "flex").parse().expect("backend");
     let classes = 1000;
 
+    // As `spillover_train::run` does.
+    spillover_train::alloc::keep_buffers_in_heap();
     let selected = device::select(backend, Some(1));
     if let Some(w) = &selected.warning {
         eprintln!("warning: {w}");

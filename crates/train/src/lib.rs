@@ -10,6 +10,7 @@
 //! Backends ([`device`]): wgpu on GPUs by default, falling back to the flex CPU backend with a
 //! warning when no adapter is found.
 
+pub mod alloc;
 pub mod checkpoint;
 pub mod config;
 pub mod data;

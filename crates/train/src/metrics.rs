@@ -160,7 +160,7 @@ mod tests {
         assert_eq!(rank_hits(&row, 6), (6, true, true));
         assert_eq!(rank_hits(&row, 1), (6, false, true)); // 0.9 above, a 0.5 tie
         assert_eq!(rank_hits(&row, 4), (6, false, false));
-        assert_eq!(rank_hits(&[1.0; 3], 0).1, false);
+        assert!(!rank_hits(&[1.0; 3], 0).1);
         let mut t = Tally::default();
         t.add(2.0, &[0.0, 1.0, 1.0, 0.0], &[1, 1]);
         assert_eq!((t.images, t.top1, t.top5), (2, 1, 2));

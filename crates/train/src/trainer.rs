@@ -213,7 +213,7 @@ impl Session<'_> {
                 100.0 * tally.top1(),
                 per_sec
             ));
-            if self.state.step % t.log_every as u64 == 0 {
+            if self.state.step.is_multiple_of(t.log_every as u64) {
                 let step = self.state.step;
                 for (tag, v) in [
                     ("train/loss", out.loss),
@@ -289,6 +289,7 @@ pub fn run(
         });
     }
     let resume_from = prepare_run_dir(config, out, opts.resume)?;
+    crate::alloc::keep_buffers_in_heap();
 
     let mut selected = device::select(opts.backend, opts.max_devices);
     for warning in selected

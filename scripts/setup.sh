@@ -4,8 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# --- factor engine: ImageNet-X annotations (pip download of imagenet-x==0.0.7, checksummed) ---
-# (added with `spillover annotations fetch`)
+# --- Python 3 with pip and venv: `spillover annotations fetch` runs `python3 -m pip download
+# imagenet-x==0.0.7 --no-deps` (checksummed), and the test venvs below need venv. ---
+if ! "${PYTHON:-python3}" -m pip --version >/dev/null 2>&1 || ! "${PYTHON:-python3}" -c "import venv, ensurepip" >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null; then
+        SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+        $SUDO apt-get update -qq
+        $SUDO apt-get install -y -qq --no-install-recommends python3-pip python3-venv
+    fi
+fi
 
 # --- training (spillover-train): lavapipe (software Vulkan) for the wgpu test, TensorBoard for
 # the event-file test. The tests skip with a printed reason when these are missing. ---

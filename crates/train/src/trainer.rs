@@ -372,6 +372,8 @@ pub fn run(
     };
 
     let first_epoch = session.state.epoch;
+    // The last epoch's evaluation keeps its predictions, so the export needs no second pass.
+    let mut last_eval_rows = None;
     while session.state.epoch < t.epochs {
         if opts
             .stop_after
@@ -381,7 +383,11 @@ pub fn run(
         }
         let (trained, train_tally, per_sec) = session.train_epoch(model)?;
         model = trained;
-        let (eval_tally, _) = session.evaluate(&model, false)?;
+        let last_epoch = session.state.epoch + 1 == t.epochs;
+        let (eval_tally, rows) = session.evaluate(&model, last_epoch)?;
+        if last_epoch {
+            last_eval_rows = Some(rows);
+        }
         session.state.epoch += 1;
         let record = EpochRecord {
             epoch: session.state.epoch,
@@ -409,7 +415,11 @@ pub fn run(
     let mut predictions_path = None;
     let mut factors = None;
     if finished {
-        let (_, rows) = session.evaluate(&model, true)?;
+        // A resumed run that was already finished has no evaluation of this invocation.
+        let rows = match last_eval_rows {
+            Some(rows) => rows,
+            None => session.evaluate(&model, true)?.1,
+        };
         let path = out.join("predictions.csv");
         predictions::write(&path, &rows)?;
         factors = score_factors(data, &path, out)?;

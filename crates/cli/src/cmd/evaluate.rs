@@ -10,8 +10,8 @@ use rayon::prelude::*;
 use spillover_factors::Factor;
 use spillover_factors::annotations::{Partition, WhichFactor};
 use spillover_factors::eval::{
-    self, ErrorType, EvalOptions, EvalSet, ModelScores, ScoreOptions, accuracy_table, calibration_table,
-    error_ratios, metaclass_table,
+    self, ErrorType, EvalOptions, EvalSet, ModelScores, ScoreOptions, accuracy_table,
+    calibration_table, error_ratios, metaclass_table,
 };
 use spillover_factors::predictions::expand_inputs;
 use spillover_factors::stats::{BootstrapConfig, FactorIntervals, factor_bootstrap_ci};
@@ -214,7 +214,11 @@ fn progress(len: usize) -> ProgressBar {
 }
 
 /// Scores every file in parallel.
-fn score_all(set: &EvalSet, files: &[(String, PathBuf)], options: ScoreOptions) -> anyhow::Result<Vec<ModelScores>> {
+fn score_all(
+    set: &EvalSet,
+    files: &[(String, PathBuf)],
+    options: ScoreOptions,
+) -> anyhow::Result<Vec<ModelScores>> {
     let bar = progress(files.len());
     let scores = files
         .par_iter()

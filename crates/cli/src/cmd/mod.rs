@@ -2,8 +2,8 @@
 pub mod analyze;
 pub mod annotations;
 pub mod augment;
+pub mod data;
 pub mod evaluate;
 pub mod predictions;
-pub mod data;
-pub mod world;
 pub mod train;
+pub mod world;

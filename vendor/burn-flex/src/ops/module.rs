@@ -2,7 +2,7 @@
 //!
 //! These operations power neural network modules like convolutions and pooling.
 
-use crate::ops::{conv, conv_transpose, deform_conv, interpolate, pool};
+use crate::ops::{conv, conv_transpose, conv2d_gemm, deform_conv, interpolate, pool};
 use crate::{Flex, FlexTensor, Layout};
 use burn_backend::{
     DType, Element, TensorMetadata,
@@ -65,6 +65,19 @@ impl ModuleOps<Flex> for Flex {
         bias: Option<FloatTensor<Flex>>,
         options: ConvOptions<2>,
     ) -> FloatTensor<Flex> {
+        // spillover patch (PATCH.md): dense convolutions through NCHW im2col + gemm; the
+        // grouped/depthwise fast paths of `conv` stay.
+        if options.groups == 1 {
+            match x.dtype() {
+                DType::F32 => {
+                    return conv2d_gemm::conv2d::<f32>(x, weight, bias, &options, DType::F32);
+                }
+                DType::F64 => {
+                    return conv2d_gemm::conv2d::<f64>(x, weight, bias, &options, DType::F64);
+                }
+                _ => {}
+            }
+        }
         let (x, options) = pad_asymmetric_conv_input::<Flex, 2>(x, options);
         match x.dtype() {
             DType::F32 => conv::conv2d_f32(x, weight, bias, &options),
@@ -72,6 +85,80 @@ impl ModuleOps<Flex> for Flex {
             DType::F16 => conv::conv2d_f16(x, weight, bias, &options),
             DType::BF16 => conv::conv2d_bf16(x, weight, bias, &options),
             dtype => panic!("conv2d: unsupported dtype {:?}", dtype),
+        }
+    }
+
+    // spillover patch (PATCH.md): gemm-based backward instead of burn-backend's generic
+    // transposed-conv / swapped-dims-conv formulations.
+    fn conv2d_x_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Flex> {
+        use conv2d_gemm::conv2d_x_backward as run;
+        match x.dtype() {
+            DType::F32 => run::<f32>(x, weight, output_grad, &options, DType::F32),
+            DType::F64 => run::<f64>(x, weight, output_grad, &options, DType::F64),
+            DType::F16 => {
+                use burn_std::f16;
+                let grad = run::<f32>(
+                    x,
+                    cast_to_f32(weight, f16::to_f32),
+                    cast_to_f32(output_grad, f16::to_f32),
+                    &options,
+                    DType::F32,
+                );
+                cast_from_f32(grad, f16::from_f32)
+            }
+            DType::BF16 => {
+                use burn_std::bf16;
+                let grad = run::<f32>(
+                    x,
+                    cast_to_f32(weight, bf16::to_f32),
+                    cast_to_f32(output_grad, bf16::to_f32),
+                    &options,
+                    DType::F32,
+                );
+                cast_from_f32(grad, bf16::from_f32)
+            }
+            dtype => panic!("conv2d_x_backward: unsupported dtype {:?}", dtype),
+        }
+    }
+
+    fn conv2d_weight_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Flex> {
+        use conv2d_gemm::conv2d_weight_backward as run;
+        match x.dtype() {
+            DType::F32 => run::<f32>(x, weight, output_grad, &options, DType::F32),
+            DType::F64 => run::<f64>(x, weight, output_grad, &options, DType::F64),
+            DType::F16 => {
+                use burn_std::f16;
+                let grad = run::<f32>(
+                    cast_to_f32(x, f16::to_f32),
+                    weight,
+                    cast_to_f32(output_grad, f16::to_f32),
+                    &options,
+                    DType::F32,
+                );
+                cast_from_f32(grad, f16::from_f32)
+            }
+            DType::BF16 => {
+                use burn_std::bf16;
+                let grad = run::<f32>(
+                    cast_to_f32(x, bf16::to_f32),
+                    weight,
+                    cast_to_f32(output_grad, bf16::to_f32),
+                    &options,
+                    DType::F32,
+                );
+                cast_from_f32(grad, bf16::from_f32)
+            }
+            dtype => panic!("conv2d_weight_backward: unsupported dtype {:?}", dtype),
         }
     }
 

@@ -70,26 +70,28 @@ pub struct Attention {
 }
 
 impl Attention {
-    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let [b, n, c] = x.dims();
+    /// `x`: the tokens of `batch` images as rows, `[batch * tokens, dim]`.
+    fn forward(&self, x: Tensor<2>, batch: usize) -> Tensor<2> {
+        let [rows, c] = x.dims();
+        let n = rows / batch;
         let head_dim = c / self.heads;
-        // [b, n, 3c] -> [3, b, heads, n, head_dim]
+        // [b * n, 3c] -> [3, b, heads, n, head_dim]
         let qkv = self
             .qkv
             .forward(x)
-            .reshape([b, n, 3, self.heads, head_dim])
+            .reshape([batch, n, 3, self.heads, head_dim])
             .permute([2, 0, 3, 1, 4]);
         let mut parts = qkv
             .chunk(3, 0)
             .into_iter()
-            .map(|t| t.reshape([b, self.heads, n, head_dim]));
+            .map(|t| t.reshape([batch, self.heads, n, head_dim]));
         let (q, k, v) = (
             parts.next().unwrap(),
             parts.next().unwrap(),
             parts.next().unwrap(),
         );
         let out = attention(q, k, v, None, None, AttentionModuleOptions::default());
-        self.proj.forward(out.swap_dims(1, 2).reshape([b, n, c]))
+        self.proj.forward(out.swap_dims(1, 2).reshape([rows, c]))
     }
 }
 
@@ -104,8 +106,12 @@ pub struct VitBlock {
 }
 
 impl VitBlock {
-    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let x = x.clone() + self.attn.forward(self.norm1.forward(x));
+    /// `x`: `[batch * tokens, dim]`. Tokens stay rows of one matrix through the block so that
+    /// every linear layer is a single matmul (on a `[batch, tokens, dim]` tensor, Burn runs
+    /// the layers whose output is narrower than the token count as one small matmul per
+    /// image, with a ragged row tile when `tokens` is not a multiple of it, e.g. 65).
+    fn forward(&self, x: Tensor<2>, batch: usize) -> Tensor<2> {
+        let x = x.clone() + self.attn.forward(self.norm1.forward(x), batch);
         let hidden = gelu(self.fc1.forward(self.norm2.forward(x.clone())));
         x + self.fc2.forward(hidden)
     }
@@ -242,10 +248,11 @@ impl Vit {
         }
         let tokens = x.dims()[1];
         x = x + self.pos_embed.val().expand([b, tokens, c]);
+        let mut rows = x.reshape([b * tokens, c]);
         for block in &self.blocks {
-            x = block.forward(x);
+            rows = block.forward(rows, b);
         }
-        let x = self.norm.forward(x);
+        let x = self.norm.forward(rows).reshape([b, tokens, c]);
         let pooled = match self.cls_token {
             Some(_) => x.narrow(1, 0, 1).reshape([b, c]),
             None => x.mean_dim(1).reshape([b, c]),

@@ -2,7 +2,10 @@
 # Training-step throughput, Burn vs PyTorch, side by side (see scripts/bench_train.py --help).
 # Builds the Burn side in release, reuses .venv-torch (scripts/torch-venv.sh) for PyTorch.
 #   scripts/bench-train.sh --conv-layers        # CPU, 2 threads: resnet18s + vit_tiny, batch 64, 32 px,
-#                                               # and single conv layers
+#                                               # and single conv layers; best of 3 alternating
+#                                               # rounds per side (--rounds N)
+#   scripts/bench-train.sh --threads 1 --conv-layers   # one thread each: the per-core comparison,
+#                                               # less sensitive to other work on the machine
 #   scripts/bench-train.sh --backend wgpu --models resnet50 --size 224 --batch 128 --amp   # GPU
 set -euo pipefail
 cd "$(dirname "$0")/.."

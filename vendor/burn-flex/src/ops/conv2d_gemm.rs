@@ -1,14 +1,15 @@
-//! Gemm-based 2D convolution backward (input and weight gradients). Added by the
-//! spillover patch of burn-flex 0.22.1, see `PATCH.md` at the crate root.
+//! Gemm-based dense 2D convolution: forward, input gradient and weight gradient. Added
+//! by the spillover patch of burn-flex 0.22.1, see `PATCH.md` at the crate root.
 //!
-//! Upstream 0.22.1 specialises only the conv2d forward. The backward passes fell back
-//! to burn-backend's generic formulations: the input gradient as a transposed
-//! convolution, and the weight gradient as a forward convolution with the batch and
-//! channel dims swapped, i.e. an im2col whose "kernel" is the whole image and whose
-//! "output" is only `kh x kw` wide, which ends in a tall, 9-column gemm per input
-//! channel. Here both are plain gemms over im2col columns of the NCHW data, with a
+//! Upstream 0.22.1 specialises only the conv2d forward (NHWC im2col tiles). The backward
+//! passes fell back to burn-backend's generic formulations: the input gradient as a
+//! transposed convolution, and the weight gradient as a forward convolution with the
+//! batch and channel dims swapped, i.e. an im2col whose "kernel" is the whole image and
+//! whose "output" is only `kh x kw` wide, which ends in a tall, 9-column gemm per input
+//! channel. Here all three are plain gemms over im2col columns of the NCHW data, with a
 //! chunk of samples per gemm so that small feature maps still give wide gemms:
 //!
+//! - forward: `Y[g] = W[g] (c_out/g x K) * col(x)[g] (K x N)`
 //! - weight: `dW[g] = sum over chunks of dY[g] (c_out/g x N) * col(x)[g]^T (N x K)`
 //! - input:  `dX = col2im(W[g]^T (K x c_out/g) * dY[g] (c_out/g x N))`
 //!

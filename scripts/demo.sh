@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-runs/demo}"
 scripts/setup.sh
-# The same build as scripts/test.sh, so the two commands share one set of artifacts.
-cargo build --release --workspace --locked
+# The same build as scripts/test.sh (see there), so the two commands share one set of artifacts.
+cargo test --release --workspace --locked --no-run
 spillover="${CARGO_TARGET_DIR:-target}/release/spillover"
 
 # The world the cells train on, rendered into the run folder too: its annotations score the runs.

@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --release --workspace --locked
-cargo run --release --locked -q -p spillover-cli -- annotations fetch
+# One build: `cargo test --no-run` compiles the tests and the `spillover` binary together. (A plain
+# `cargo build` leaves dev-dependencies out of feature resolution, which changes the features of
+# crates under Burn, so the test step would compile Burn a second time.)
+cargo test --release --workspace --locked --no-run
+"${CARGO_TARGET_DIR:-target}/release/spillover" annotations fetch
 cargo test --release --workspace --locked

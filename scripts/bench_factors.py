@@ -50,7 +50,9 @@ def median_run(cmd, repeats):
 
 def main():
     sizes = [int(n) for n in sys.argv[1:]] or [6, 50, 200]
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "spillover-cli"], cwd=ROOT, check=True)
+    # The build of scripts/test.sh: a `cargo build -p spillover-cli` would resolve features
+    # differently and compile Burn again.
+    subprocess.run(["cargo", "test", "--release", "--workspace", "--locked", "--no-run", "-q"], cwd=ROOT, check=True)
     python = subprocess.run([ROOT / "scripts/ix-venv.sh"], capture_output=True, text=True, check=True).stdout.strip()
     subprocess.run([BIN, "annotations", "fetch"], check=True, stdout=subprocess.DEVNULL)
     versions = subprocess.run(

@@ -101,7 +101,7 @@ fn tensor(v: &[f32], shape: [usize; 4], device: &Device) -> Tensor<4> {
 }
 
 fn read(t: Tensor<4>) -> Vec<f32> {
-    t.into_data().to_vec::<f32>().unwrap()
+    t.into_data().try_to_vec::<f32>().unwrap()
 }
 
 /// Max abs difference relative to the reference's magnitude (at least 1).
@@ -218,7 +218,7 @@ fn conv2d_forward_and_gradients_match_direct_convolution() {
             .grad(&grads)
             .unwrap()
             .into_data()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .unwrap();
         for (co, got) in db.iter().enumerate() {
             let want: f64 = (0..c.batch)

@@ -10,4 +10,6 @@ scripts/setup.sh
 # crates under Burn, so the test step would compile Burn a second time.)
 cargo test --release --workspace --locked --no-run
 "${CARGO_TARGET_DIR:-target}/release/spillover" annotations fetch
+# Mesa's Vulkan driver (the wgpu tests' lavapipe) complains on every probe without this.
+[ -n "${XDG_RUNTIME_DIR:-}" ] || export XDG_RUNTIME_DIR="$(mktemp -d)"
 cargo test --release --workspace --locked

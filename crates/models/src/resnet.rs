@@ -103,22 +103,23 @@ pub enum Block {
     Bottleneck(Bottleneck),
 }
 
+/// The residual branch's input: `x`, or its projection when the block changes shape.
+fn shortcut(downsample: &Option<ConvBn>, x: &Tensor<4>) -> Tensor<4> {
+    downsample
+        .as_ref()
+        .map_or_else(|| x.clone(), |d| d.forward(x.clone()))
+}
+
 impl Block {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Block::Basic(b) => {
-                let identity = b
-                    .downsample
-                    .as_ref()
-                    .map_or_else(|| x.clone(), |d| d.forward(x.clone()));
+                let identity = shortcut(&b.downsample, &x);
                 let out = relu(b.conv1.forward(x));
                 relu(b.conv2.forward(out) + identity)
             }
             Block::Bottleneck(b) => {
-                let identity = b
-                    .downsample
-                    .as_ref()
-                    .map_or_else(|| x.clone(), |d| d.forward(x.clone()));
+                let identity = shortcut(&b.downsample, &x);
                 let out = relu(b.conv1.forward(x));
                 let out = relu(b.conv2.forward(out));
                 relu(b.conv3.forward(out) + identity)

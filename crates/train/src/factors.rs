@@ -35,7 +35,7 @@ pub fn score(
         TrainError::Data(format!("scoring {}: {e}", predictions.display()))
     };
     let dir = AnnotationDir::open(annotations).map_err(|e| err(&e))?;
-    let set = EvalSet::load(&dir, EvalOptions::default()).map_err(|e| err(&e))?;
+    let set = EvalSet::load_cached(&dir, EvalOptions::default()).map_err(|e| err(&e))?;
     // A subset run (ImageNet-100, a fraction of val) covers only part of the annotated images.
     let options = ScoreOptions {
         subset: true,

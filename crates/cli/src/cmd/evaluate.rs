@@ -97,7 +97,7 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
         which: args.which,
         filter_prototypes: !args.no_filter_prototypes,
     };
-    let set = EvalSet::load(&dir, options).context("loading the annotations")?;
+    let set = EvalSet::load_cached(&dir, options).context("loading the annotations")?;
     let mut types = args.error_type.types();
     if args.error_type == ErrorTypeArg::All && !set.has_real_labels() {
         types.retain(|t| *t != ErrorType::RealClass);

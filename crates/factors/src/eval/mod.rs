@@ -6,11 +6,13 @@
 //! turn scores into the toolkit's tables. Every accuracy is a ratio of two integer counts, so the
 //! values are bit-identical to pandas' `sum / count`.
 
+mod compiled;
 mod npsort;
 mod score;
 mod set;
 mod tables;
 
+pub use compiled::{Cache, Outcome, SETTLE};
 pub use npsort::argsort_quicksort;
 pub use score::{CalibrationBins, Counts, ModelScores, N_BINS};
 pub use set::{EvalError, EvalOptions, EvalSet, ScoreOptions};

@@ -223,44 +223,56 @@ impl EvalSet {
         let n_types = types.len();
         let (n, ng, n_sets) = (self.len(), self.groups.len(), self.factor_sets.len());
         let calibration = !prob.is_empty();
-        // Pass 1, integer counts, flattened per error type (`t * len + index`).
-        let mut group_total = vec![0u64; ng];
-        let mut group_correct = vec![0u64; n_types * ng];
-        let mut class_correct = vec![0u32; n_types * nc];
-        // Per image: bit t = correct under error type t, 0x80 = has a prediction; only kept when
-        // calibration or outcomes need a second look at each image.
+        // Pass 1, integer counts: one histogram over (group, outcome) and one over (class,
+        // outcome), where the outcome is bit t = correct under error type t. Two increments per
+        // image instead of one per counter; the per-type counts are summed out below.
+        const OUTCOMES: usize = 8;
+        let mut group_hist = vec![0u32; ng * OUTCOMES];
+        let mut class_hist = vec![0u32; nc * OUTCOMES];
+        // Per image: the outcome bits | 0x80 = has a prediction; only kept when calibration or
+        // outcomes need a second look at each image.
         let mut flags = if calibration || keep_outcomes {
             vec![0u8; n]
         } else {
             Vec::new()
         };
+        let real = n_types == 3;
         for i in 0..n {
             let pred = class[i];
             if pred == ABSENT {
                 continue;
             }
             let label = self.class[i] as usize;
-            let g = self.group[i] as usize;
-            scores.used += 1;
-            scores.class_total[label] += 1;
-            group_total[g] += 1;
             let c0 = pred as usize == label;
             let c1 = self.class_metaclass[pred as usize] == self.metaclass[i];
-            group_correct[g] += u64::from(c0);
-            class_correct[label] += u32::from(c0);
-            group_correct[ng + g] += u64::from(c1);
-            class_correct[nc + label] += u32::from(c1);
-            let mut bits = 0x80 | u8::from(c0) | u8::from(c1) << 1;
-            if n_types == 3 {
-                let c2 = self.real_labels(i).contains(&pred);
-                group_correct[2 * ng + g] += u64::from(c2);
-                class_correct[2 * nc + label] += u32::from(c2);
-                bits |= u8::from(c2) << 2;
-            }
+            let c2 = real && self.in_real_labels(i, pred);
+            let bits = usize::from(c0) | usize::from(c1) << 1 | usize::from(c2) << 2;
+            group_hist[self.group[i] as usize * OUTCOMES + bits] += 1;
+            class_hist[label * OUTCOMES + bits] += 1;
             if let Some(f) = flags.get_mut(i) {
-                *f = bits;
+                *f = 0x80 | bits as u8;
             }
         }
+        let mut group_total = vec![0u64; ng];
+        let mut group_correct = vec![0u64; n_types * ng];
+        for (g, hist) in group_hist.chunks_exact(OUTCOMES).enumerate() {
+            for (bits, &count) in hist.iter().enumerate() {
+                group_total[g] += u64::from(count);
+                for t in 0..n_types {
+                    group_correct[t * ng + g] += u64::from(count) * (bits as u64 >> t & 1);
+                }
+            }
+        }
+        let mut class_correct = vec![0u32; n_types * nc];
+        for (label, hist) in class_hist.chunks_exact(OUTCOMES).enumerate() {
+            for (bits, &count) in hist.iter().enumerate() {
+                scores.class_total[label] += count;
+                for t in 0..n_types {
+                    class_correct[t * nc + label] += count * (bits as u32 >> t & 1);
+                }
+            }
+        }
+        scores.used = scores.class_total.iter().map(|&c| c as usize).sum();
         // Pass 2, calibration: probability sums per bin in scored order (the toolkit's row
         // order; float sums depend on it), correct counts per (factor set, bin).
         let mut set_bin_correct = vec![0u64; n_types * n_sets * N_BINS];

@@ -3,7 +3,7 @@
 use super::ErrorType;
 use crate::annotations::{AnnotationDir, AnnotationError, Partition, WhichFactor, files};
 use crate::factor::{FactorSet, collapse_metaclass};
-use crate::predictions::{NameIndex, ParseContext, PredictionError, read_predictions_file};
+use crate::predictions::{ABSENT, NameIndex, ParseContext, PredictionError, read_predictions_file};
 use rustc_hash::FxHashMap;
 use std::path::Path;
 
@@ -80,110 +80,65 @@ pub struct EvalSet {
     pub(crate) groups: Vec<(u8, FactorSet)>,
     pub(crate) factor_set: Vec<u32>,
     pub(crate) factor_sets: Vec<FactorSet>,
+    /// ReaL sets of up to four labels padded with [`ABSENT`], for a branch-free membership test
+    /// per image; `None` marks a longer set (look in `real`).
+    real_short: Vec<Option<[u16; 4]>>,
 }
 
 impl EvalSet {
     /// Loads and joins the annotation files of `dir` for `options`.
     pub fn load(dir: &AnnotationDir, options: EvalOptions) -> Result<Self, EvalError> {
-        // The files are independent: parse the big JSONL beside the rest.
-        let (records, (metaclasses, (prototypes, val_labels))) = rayon::join(
-            || dir.factor_records_without_text(options.partition, options.which),
-            || {
-                rayon::join(
-                    || dir.metaclasses(),
-                    || {
-                        rayon::join(
-                            || {
-                                if options.filter_prototypes {
-                                    dir.prototypes()
-                                } else {
-                                    Ok(vec![])
-                                }
-                            },
-                            || match options.partition {
-                                Partition::Val => dir.val_labels(),
-                                Partition::Train => Ok(vec![]),
-                            },
-                        )
-                    },
-                )
-            },
-        );
-        let (records, metaclasses, prototypes, val_labels) =
-            (records?, metaclasses?, prototypes?, val_labels?);
-        let class_metaclass: Vec<u8> = metaclasses
-            .iter()
-            .map(|m| collapse_metaclass(&m.name))
-            .collect();
-        let num_classes = class_metaclass.len() as u32;
-        let factor_file = dir.path(&files::factors(options.partition, options.which));
-        if num_classes == 0 || num_classes > u32::from(u16::MAX) {
-            return Err(AnnotationError::Invalid {
-                path: dir.path(files::METACLASSES),
-                message: format!("{num_classes} classes; expected between 1 and 65535 rows"),
-            }
-            .into());
-        }
-        let is_prototype: rustc_hash::FxHashSet<&str> =
-            prototypes.iter().map(String::as_str).collect();
+        Ok(Self::from_joined(Joined::read(dir, options)?, dir, options))
+    }
+
+    /// [`EvalSet::load`] through the compiled-annotation cache under [`crate::cache_root`]: the
+    /// first load of an annotation set stores the joined arrays in a small binary file, later
+    /// loads read that instead of parsing ~20 MB of JSONL (see [`super::compiled`]).
+    pub fn load_cached(dir: &AnnotationDir, options: EvalOptions) -> Result<Self, EvalError> {
+        let cache = super::compiled::Cache::default_location();
+        Ok(Self::from_joined(cache.load(dir, options)?.0, dir, options))
+    }
+
+    pub(crate) fn from_joined(joined: Joined, dir: &AnnotationDir, options: EvalOptions) -> Self {
+        let Joined {
+            names,
+            class,
+            factors,
+            class_metaclass,
+            others,
+            real,
+        } = joined;
+        let metaclass = class.iter().map(|&c| class_metaclass[c as usize]).collect();
+        let index = NameIndex::new(&names, others.iter().map(String::as_str));
         let mut set = EvalSet {
             options,
-            names: Vec::with_capacity(records.len()),
-            class: Vec::with_capacity(records.len()),
-            factors: Vec::with_capacity(records.len()),
-            metaclass: Vec::with_capacity(records.len()),
+            names,
+            class,
+            factors,
+            metaclass,
+            num_classes: class_metaclass.len() as u32,
             class_metaclass,
-            real: None,
-            num_classes,
-            index: NameIndex::new(&[], []),
+            real,
+            index,
             group: Vec::new(),
             groups: Vec::new(),
             factor_set: Vec::new(),
             factor_sets: Vec::new(),
             description: format!("{} annotations in {}", options.which, dir.root().display()),
+            real_short: Vec::new(),
         };
-        let mut seen = rustc_hash::FxHashSet::default();
-        for (line, r) in records.iter().enumerate() {
-            if !seen.insert(r.file_name.as_str()) {
-                return Err(AnnotationError::parse(
-                    &factor_file,
-                    line + 1,
-                    format!("`{}` is annotated twice", r.file_name),
-                )
-                .into());
-            }
-        }
-        drop(seen);
-        for (line, r) in records.into_iter().enumerate() {
-            if r.class >= num_classes {
-                return Err(AnnotationError::parse(
-                    &factor_file,
-                    line + 1,
-                    format!(
-                        "class {} but the metaclass file lists only {num_classes} classes",
-                        r.class
-                    ),
-                )
-                .into());
-            }
-            if is_prototype.contains(r.file_name.as_str()) {
-                continue;
-            }
-            set.class.push(r.class as u16);
-            set.factors.push(r.factors);
-            set.metaclass.push(set.class_metaclass[r.class as usize]);
-            set.names.push(r.file_name);
-        }
-        let others = val_labels
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .chain(prototypes.iter().map(String::as_str));
-        set.index = NameIndex::new(&set.names, others);
         set.index_groups();
-        if options.partition == Partition::Val && dir.path(files::REAL_LABELS).is_file() {
-            set.real = Some(load_real(dir, &set.names, &val_labels)?);
+        if set.real.is_some() {
+            set.real_short = (0..set.len())
+                .map(|i| {
+                    let labels = set.real_labels(i);
+                    let mut short = [ABSENT; 4];
+                    short.get_mut(..labels.len())?.copy_from_slice(labels);
+                    Some(short)
+                })
+                .collect();
         }
-        Ok(set)
+        set
     }
 
     fn index_groups(&mut self) {
@@ -223,6 +178,16 @@ impl EvalSet {
         match &self.real {
             Some((offsets, labels)) => &labels[offsets[i] as usize..offsets[i + 1] as usize],
             None => &[],
+        }
+    }
+
+    /// Whether `pred` is in the ReaL label set of scored image `i` (false when unknown).
+    #[inline]
+    pub(crate) fn in_real_labels(&self, i: usize, pred: u16) -> bool {
+        match self.real_short.get(i) {
+            Some(Some(s)) => (s[0] == pred) | (s[1] == pred) | (s[2] == pred) | (s[3] == pred),
+            Some(None) => self.real_labels(i).contains(&pred),
+            None => false,
         }
     }
 
@@ -268,7 +233,7 @@ impl EvalSet {
                 .class
                 .iter()
                 .zip(&self.names)
-                .filter(|(c, _)| **c == crate::predictions::ABSENT)
+                .filter(|(c, _)| **c == ABSENT)
                 .map(|(_, n)| n.as_str())
                 .collect();
             let first = missing
@@ -286,6 +251,130 @@ impl EvalSet {
             .into());
         }
         Ok(self.score(model, &preds.class, &preds.prob, options.keep_outcomes))
+    }
+}
+
+/// The annotation files joined for one [`EvalOptions`], before indexing: what the
+/// compiled-annotation cache stores.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Joined {
+    /// Scored images in annotation-file order, with label and factor set.
+    pub names: Vec<String>,
+    pub class: Vec<u16>,
+    pub factors: Vec<FactorSet>,
+    /// Collapsed metaclass of every class index (its length is the number of classes).
+    pub class_metaclass: Vec<u8>,
+    /// Known but unscored names of the split (validation labels, prototypes).
+    pub others: Vec<String>,
+    /// ReaL label sets of the scored images as CSR, if the split has them.
+    pub real: Option<(Vec<u32>, Vec<u16>)>,
+}
+
+impl Joined {
+    /// The source files [`Joined::read`] reads for `options` (a missing ReaL file is allowed).
+    pub(crate) fn sources(options: EvalOptions) -> Vec<String> {
+        let mut sources = vec![
+            files::factors(options.partition, options.which),
+            files::METACLASSES.to_string(),
+        ];
+        if options.filter_prototypes {
+            sources.push(files::PROTOTYPES.to_string());
+        }
+        if options.partition == Partition::Val {
+            sources.push(files::FILENAME_LABEL.to_string());
+            sources.push(files::REAL_LABELS.to_string());
+        }
+        sources
+    }
+
+    pub(crate) fn read(dir: &AnnotationDir, options: EvalOptions) -> Result<Self, EvalError> {
+        // The files are independent: parse the big JSONL beside the rest.
+        let (records, (metaclasses, (prototypes, val_labels))) = rayon::join(
+            || dir.factor_records_without_text(options.partition, options.which),
+            || {
+                rayon::join(
+                    || dir.metaclasses(),
+                    || {
+                        rayon::join(
+                            || {
+                                if options.filter_prototypes {
+                                    dir.prototypes()
+                                } else {
+                                    Ok(vec![])
+                                }
+                            },
+                            || match options.partition {
+                                Partition::Val => dir.val_labels(),
+                                Partition::Train => Ok(vec![]),
+                            },
+                        )
+                    },
+                )
+            },
+        );
+        let (records, metaclasses, prototypes, val_labels) =
+            (records?, metaclasses?, prototypes?, val_labels?);
+        let class_metaclass: Vec<u8> = metaclasses
+            .iter()
+            .map(|m| collapse_metaclass(&m.name))
+            .collect();
+        let num_classes = class_metaclass.len() as u32;
+        let factor_file = dir.path(&files::factors(options.partition, options.which));
+        if num_classes == 0 || num_classes > u32::from(u16::MAX) {
+            return Err(AnnotationError::Invalid {
+                path: dir.path(files::METACLASSES),
+                message: format!("{num_classes} classes; expected between 1 and 65535 rows"),
+            }
+            .into());
+        }
+        let is_prototype: rustc_hash::FxHashSet<&str> =
+            prototypes.iter().map(String::as_str).collect();
+        let mut seen = rustc_hash::FxHashSet::default();
+        for (line, r) in records.iter().enumerate() {
+            if !seen.insert(r.file_name.as_str()) {
+                return Err(AnnotationError::parse(
+                    &factor_file,
+                    line + 1,
+                    format!("`{}` is annotated twice", r.file_name),
+                )
+                .into());
+            }
+        }
+        drop(seen);
+        let mut joined = Joined {
+            names: Vec::with_capacity(records.len()),
+            class: Vec::with_capacity(records.len()),
+            factors: Vec::with_capacity(records.len()),
+            class_metaclass,
+            others: Vec::new(),
+            real: None,
+        };
+        for (line, r) in records.into_iter().enumerate() {
+            if r.class >= num_classes {
+                return Err(AnnotationError::parse(
+                    &factor_file,
+                    line + 1,
+                    format!(
+                        "class {} but the metaclass file lists only {num_classes} classes",
+                        r.class
+                    ),
+                )
+                .into());
+            }
+            if is_prototype.contains(r.file_name.as_str()) {
+                continue;
+            }
+            joined.class.push(r.class as u16);
+            joined.factors.push(r.factors);
+            joined.names.push(r.file_name);
+        }
+        if options.partition == Partition::Val && dir.path(files::REAL_LABELS).is_file() {
+            joined.real = Some(load_real(dir, &joined.names, &val_labels)?);
+        }
+        drop(is_prototype);
+        joined.others = val_labels.into_iter().map(|(n, _)| n).collect();
+        joined.others.extend(prototypes);
+        Ok(joined)
     }
 }
 

@@ -14,7 +14,7 @@ pub enum Slot {
 
 const PREFIX: &[u8] = b"ILSVRC2012_val_";
 const SUFFIX: &[u8] = b".JPEG";
-const IMAGENET_NAME_LEN: usize = PREFIX.len() + 8 + SUFFIX.len();
+pub(crate) const IMAGENET_NAME_LEN: usize = PREFIX.len() + 8 + SUFFIX.len();
 
 /// The number in an ImageNet validation file name (`ILSVRC2012_val_NNNNNNNN.JPEG`), if `name`
 /// has exactly that form.
@@ -82,23 +82,39 @@ impl NameIndex {
     }
 
     fn lookup_id(&self, name: &[u8]) -> Option<u32> {
-        let slot = match (imagenet_val_number(name), &self.by_number_small) {
-            (Some(k), Some(small)) => small.get(k).map(|&v| u32::from(v)),
-            (Some(k), None) => self.by_number.get(k).copied(),
-            (None, _) => return self.by_name.get(name).copied(),
-        };
-        slot.filter(|&v| v != 0).map(|v| v - 1)
+        match imagenet_val_number(name) {
+            Some(k) => self
+                .by_number
+                .get(k)
+                .copied()
+                .filter(|&v| v != 0)
+                .map(|v| v - 1),
+            None => self.by_name.get(name).copied(),
+        }
     }
 
     /// The slot of `name`, or `None` for a name that is not an image of this split.
     pub fn lookup(&self, name: &[u8]) -> Option<Slot> {
-        self.lookup_id(name).map(|id| {
-            if id < self.n_scored {
-                Slot::Scored(id)
-            } else {
-                Slot::Known(id)
-            }
-        })
+        self.lookup_id(name).map(|id| self.slot(id))
+    }
+
+    /// [`NameIndex::lookup`] of the name `ILSVRC2012_val_NNNNNNNN.JPEG` with number `k`.
+    #[inline]
+    pub fn lookup_imagenet(&self, k: usize) -> Option<Slot> {
+        let id = match &self.by_number_small {
+            Some(small) => small.get(k).map(|&v| u32::from(v)),
+            None => self.by_number.get(k).copied(),
+        };
+        id.filter(|&v| v != 0).map(|v| self.slot(v - 1))
+    }
+
+    #[inline]
+    fn slot(&self, id: u32) -> Slot {
+        if id < self.n_scored {
+            Slot::Scored(id)
+        } else {
+            Slot::Known(id)
+        }
     }
 
     pub fn n_scored(&self) -> usize {
@@ -144,5 +160,13 @@ mod tests {
         assert_eq!(idx.lookup(b"ILSVRC2012_val_0000000x.JPEG"), None);
         assert_eq!(idx.lookup(b"ILSVRC2012_val_00060000.JPEG"), None);
         assert_eq!(idx.lookup(b"ILSVRC2012_val_00000007.jpeg"), None);
+        for k in [0, 7, 8, 50_000, 60_000] {
+            let name = format!("ILSVRC2012_val_{k:08}.JPEG");
+            assert_eq!(
+                idx.lookup_imagenet(k),
+                idx.lookup(name.as_bytes()),
+                "{name}"
+            );
+        }
     }
 }

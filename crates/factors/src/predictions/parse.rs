@@ -1,5 +1,6 @@
 //! Parsing prediction files into arrays aligned with the scored images.
 
+use super::index::IMAGENET_NAME_LEN;
 use super::{HEADER, NameIndex, PredictionError, Slot};
 use std::io::Read;
 use std::path::Path;
@@ -216,23 +217,33 @@ impl Accumulator<'_> {
         class: u32,
         prob: f64,
     ) -> Result<(), PredictionError> {
+        let slot = self.ctx.index.lookup(name);
+        self.store_at(line, name, slot, class, prob)
+    }
+
+    /// [`Accumulator::store`] with the name already looked up.
+    #[inline]
+    fn store_at(
+        &mut self,
+        line: usize,
+        name: &[u8],
+        slot: Option<Slot>,
+        class: u32,
+        prob: f64,
+    ) -> Result<(), PredictionError> {
         if class >= self.ctx.num_classes || !(0.0..=1.0).contains(&prob) {
             // Rare: let the text-level checks produce the exact message.
             self.parse_class(line, class.to_string().as_bytes())?;
             self.parse_prob(line, crate::pyfloat::repr(prob).as_bytes())?;
         }
         let class = class as u16;
-        let slot = self
-            .ctx
-            .index
-            .lookup(name)
-            .ok_or_else(|| PredictionError::UnknownName {
-                path: self.path.to_path_buf(),
-                line,
-                name: String::from_utf8_lossy(name).into_owned(),
-                partition: self.ctx.partition.to_string(),
-                universe: self.ctx.universe.to_string(),
-            })?;
+        let slot = slot.ok_or_else(|| PredictionError::UnknownName {
+            path: self.path.to_path_buf(),
+            line,
+            name: String::from_utf8_lossy(name).into_owned(),
+            partition: self.ctx.partition.to_string(),
+            universe: self.ctx.universe.to_string(),
+        })?;
         let id = match slot {
             Slot::Scored(i) | Slot::Known(i) => i as usize,
         };
@@ -571,8 +582,12 @@ fn parse_canonical(
     let mut lineno = 1;
     while !rest.is_empty() {
         lineno += 1;
-        if let Some((name, class, prob, used)) = fast_row(rest, acc.ctx.probabilities) {
-            acc.store(lineno, name, class, prob)?;
+        if let Some((name, number, class, prob, used)) = fast_row(rest, acc.ctx.probabilities) {
+            let slot = match number {
+                Some(k) => acc.ctx.index.lookup_imagenet(k),
+                None => acc.ctx.index.lookup(name),
+            };
+            acc.store_at(lineno, name, slot, class, prob)?;
             rest = &rest[used..];
         } else {
             let line_len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
@@ -584,22 +599,27 @@ fn parse_canonical(
 }
 
 /// `name,class,prob\n` with no spaces, a plain class integer and a pandas-parsable probability;
-/// returns the fields and the bytes used including the line end. Without `probabilities`, a
-/// plain decimal in [0, 1] is only checked (the returned value is 0).
+/// returns the fields (with the number of an ImageNet validation name) and the bytes used
+/// including the line end. Without `probabilities`, a plain decimal in [0, 1] is only checked
+/// (the returned value is 0).
 #[inline]
-fn fast_row(text: &[u8], probabilities: bool) -> Option<(&[u8], u32, f64, usize)> {
-    let comma = memchr::memchr2(b',', b'\n', text)?;
+fn fast_row(text: &[u8], probabilities: bool) -> Option<(&[u8], Option<usize>, u32, f64, usize)> {
+    // ImageNet names are checked in place (no search for the comma: a valid name has none).
+    let number = match text.get(IMAGENET_NAME_LEN) {
+        Some(b',') => super::imagenet_val_number(&text[..IMAGENET_NAME_LEN]),
+        _ => None,
+    };
+    let comma = match number {
+        Some(_) => IMAGENET_NAME_LEN,
+        None => memchr::memchr2(b',', b'\n', text)?,
+    };
     let (name, mut rest) = (&text[..comma], &text[comma + 1..]);
     if text[comma] != b',' || name.is_empty() || name[0] == b' ' || name[name.len() - 1] == b' ' {
         return None;
     }
-    let mut class: u32 = 0;
-    let mut digits = 0;
-    while let [d @ b'0'..=b'9', r @ ..] = rest {
-        class = class.wrapping_mul(10).wrapping_add(u32::from(d - b'0'));
-        digits += 1;
-        rest = r;
-    }
+    let word = u64::from_le_bytes(rest.get(..8)?.try_into().ok()?);
+    let (digits, class) = super::swar::leading_number(word);
+    rest = &rest[digits..];
     let [b',', r @ ..] = rest else { return None };
     if digits == 0 || digits > 5 {
         return None;
@@ -614,7 +634,7 @@ fn fast_row(text: &[u8], probabilities: bool) -> Option<(&[u8], u32, f64, usize)
         [b'\r', b'\n', ..] => 2,
         _ => return None,
     };
-    Some((name, class, prob, text.len() - r.len() + used + end))
+    Some((name, number, class, prob, text.len() - r.len() + used + end))
 }
 
 /// Length of a probability written as a plain decimal in [0, 1] at the start of `text` (`0`,
@@ -623,6 +643,11 @@ fn fast_row(text: &[u8], probabilities: bool) -> Option<(&[u8], u32, f64, usize)
 #[inline]
 fn unit_decimal_len(text: &[u8]) -> Option<usize> {
     let digit_run = super::swar::digit_run;
+    if let [b'0', b'.', frac @ ..] = text {
+        // The common `0.ddd...`: one digit run instead of two.
+        let rest = &frac[digit_run(frac)..];
+        return (!matches!(rest.first(), Some(b'e' | b'E'))).then(|| text.len() - rest.len());
+    }
     let (int, rest) = text.split_at(digit_run(text));
     let (frac, rest) = match rest {
         [b'.', r @ ..] => r.split_at(digit_run(r)),

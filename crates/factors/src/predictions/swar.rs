@@ -45,6 +45,22 @@ pub(crate) fn eight_digits(b: &[u8; 8]) -> Option<u32> {
     Some(x as u32)
 }
 
+/// The run of ASCII digits at the start of `word` (8 bytes, little-endian: byte 0 first):
+/// its length and, when it has 1 to 8 digits, its value. Branch-free, for fields such as the
+/// class index whose length varies from row to row (a loop would mispredict its exit).
+#[inline]
+pub(crate) fn leading_number(word: u64) -> (usize, u32) {
+    let digits = (non_digits(word).trailing_zeros() / 8) as usize;
+    if digits == 0 {
+        return (0, 0);
+    }
+    // Move the digits to the high (least significant) end and pad the front with '0'.
+    let shifted = word << (8 * (8 - digits));
+    let padding = (0x30 * ONES).checked_shr(8 * digits as u32).unwrap_or(0);
+    let padded = (shifted | padding).to_le_bytes();
+    (digits, eight_digits(&padded).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +79,27 @@ mod tests {
                     assert_eq!(digit_run(&s), expected, "{s:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn leading_numbers_match_the_scalar_definition() {
+        for text in [
+            "0,1", "7,0.5", "42,", "999,x", "12345,9", "1234567,", "12345678", "x1", ",", "00012,",
+        ] {
+            let mut bytes = [b'.'; 8];
+            let n = text.len().min(8);
+            bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+            let run = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+            let value = std::str::from_utf8(&bytes[..run])
+                .unwrap()
+                .parse()
+                .unwrap_or(0);
+            assert_eq!(
+                leading_number(u64::from_le_bytes(bytes)),
+                (run, value),
+                "{text}"
+            );
         }
     }
 

@@ -66,6 +66,9 @@ impl Cache {
         let joined = Joined::read(dir, options)?;
         let stored =
             settled && crate::atomic::write_bytes_atomic(&path, &encode(&joined, &key)).is_ok();
+        if stored {
+            self.prune();
+        }
         Ok((
             joined,
             if stored {
@@ -76,6 +79,29 @@ impl Cache {
         ))
     }
 }
+
+impl Cache {
+    /// Keeps the [`KEEP`] most recently stored entries (each is a few MB), best effort.
+    fn prune(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut stored: Vec<(SystemTime, PathBuf)> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "bin"))
+            .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+            .collect();
+        stored.sort();
+        let excess = stored.len().saturating_sub(KEEP);
+        for (_, path) in &stored[..excess] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// How many compiled sets the cache keeps.
+const KEEP: usize = 16;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -323,6 +349,35 @@ mod tests {
             assert_eq!(second, fresh);
         }
         assert_eq!(entry_count(&tmp.path().join("compiled")), 2);
+    }
+
+    #[test]
+    fn keeps_only_the_newest_entries() {
+        let tmp = tempfile::tempdir().unwrap();
+        let compiled = tmp.path().join("compiled");
+        std::fs::create_dir_all(&compiled).unwrap();
+        let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        for i in 0..KEEP + 3 {
+            let path = compiled.join(format!("old{i:02}.bin"));
+            std::fs::write(&path, b"x").unwrap();
+            let file = std::fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(an_hour_ago).unwrap();
+        }
+        std::fs::write(compiled.join("notes.txt"), b"not an entry").unwrap();
+        let dir = world(&tmp.path().join("ann"), 40);
+        let cache = Cache::new(&compiled, Duration::ZERO);
+        let options = EvalOptions::default();
+        assert_eq!(cache.load(&dir, options).unwrap().1, Outcome::Stored);
+        assert_eq!(
+            entry_count(&compiled),
+            KEEP + 1,
+            "KEEP entries and notes.txt"
+        );
+        assert_eq!(
+            cache.load(&dir, options).unwrap().1,
+            Outcome::Hit,
+            "the new one stays"
+        );
     }
 
     #[test]

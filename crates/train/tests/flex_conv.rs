@@ -3,7 +3,8 @@
 //! generic backward formulations (input gradient as a transposed convolution, weight
 //! gradient as a convolution with batch and channel dims swapped), on geometries that
 //! exercise padding (symmetric and not), stride, dilation, groups, 1x1 and 7x7 kernels,
-//! one-sample and multi-sample chunks, and a batch that does not divide into chunks.
+//! one-sample and multi-sample chunks, and a batch that does not divide into chunks; the
+//! 3x3 "same" cases with >= 8 channels run the Winograd F(2x2, 3x3) path.
 
 use burn::tensor::module::{conv_transpose2d, conv2d};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
@@ -169,12 +170,28 @@ fn cases() -> Vec<Case> {
             ..base
         },
         Case { groups: 2, ..base },
-        // A larger one: several chunks of several samples (out plane 16).
+        // A larger one: several chunks of several samples (out plane 16); 3x3 "same" with
+        // >= 8 channels takes the Winograd path (forward and input gradient).
         Case {
             batch: 37,
             c_in: 16,
             c_out: 24,
             size: [4, 4],
+            ..base
+        },
+        // Winograd with odd sides (partial 2x2 tiles), one sample, more inputs than outputs.
+        Case {
+            batch: 3,
+            c_in: 8,
+            c_out: 12,
+            size: [7, 5],
+            ..base
+        },
+        Case {
+            batch: 1,
+            c_in: 20,
+            c_out: 8,
+            size: [5, 6],
             ..base
         },
     ]

@@ -57,8 +57,10 @@ fn short_run_on_the_world_beats_chance_and_scores_every_factor() {
     .unwrap();
 
     let last = outcome.history.last().unwrap();
-    // 10 classes: chance is 10 %.
-    assert!(last.eval_top1 > 0.35, "{:#?}", outcome.history);
+    // 10 classes: chance is 10 %. The final top-1 moves by a few points with the rounding of
+    // the convolutions (thread count, Winograd or im2col): 0.35-0.39 measured, so the bar is
+    // 3x chance rather than a value at the edge of that spread.
+    assert!(last.eval_top1 > 0.30, "{:#?}", outcome.history);
     assert!(outcome.history[5].train_loss < outcome.history[0].train_loss);
 
     let rows = outcome.factors.expect("the world has annotations");

@@ -33,6 +33,23 @@ const COL_BUDGET: usize = 1 << 20;
 /// Never make a chunk narrower than this many columns unless the batch runs out.
 const MIN_COLS: usize = 256;
 
+/// Below this many input or output channels, same-size 3x3 convolutions stay on im2col
+/// (the Winograd gemms would be too thin).
+const WINOGRAD_MIN_CHANNELS: usize = 8;
+
+/// `FLEX_CONV_WINOGRAD=0` keeps every convolution on im2col + gemm (for comparisons).
+fn winograd_enabled() -> bool {
+    #[cfg(feature = "std")]
+    {
+        static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *ENABLED.get_or_init(|| std::env::var("FLEX_CONV_WINOGRAD").map_or(true, |v| v != "0"))
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        true
+    }
+}
+
 /// Element types with a native gemm here (f16 and bf16 go through f32).
 pub(crate) trait GemmFloat:
     Element + bytemuck::Pod + Copy + Send + Sync + 'static + core::ops::AddAssign
@@ -121,6 +138,28 @@ impl Geometry {
         g
     }
 
+    /// The Winograd shape when this is a 3x3, stride-1, padding-1 ("same") dense
+    /// convolution with enough channels for the 16 small gemms to pay off.
+    fn same_3x3(&self) -> Option<super::conv2d_winograd::Same3x3> {
+        let same = self.k_h == 3
+            && self.k_w == 3
+            && self.stride == [1, 1]
+            && self.dilation == [1, 1]
+            && self.pad == [1, 1]
+            && self.groups == 1
+            && self.out_h == self.in_h
+            && self.out_w == self.in_w
+            && self.c_in.min(self.c_out) >= WINOGRAD_MIN_CHANNELS
+            && winograd_enabled();
+        same.then_some(super::conv2d_winograd::Same3x3 {
+            batch: self.batch,
+            c_in: self.c_in,
+            c_out: self.c_out,
+            h: self.in_h,
+            w: self.in_w,
+        })
+    }
+
     fn in_plane(&self) -> usize {
         self.in_h * self.in_w
     }
@@ -172,7 +211,7 @@ impl Geometry {
     }
 }
 
-fn threads() -> usize {
+pub(super) fn threads() -> usize {
     #[cfg(feature = "rayon")]
     {
         rayon::current_num_threads()
@@ -185,7 +224,7 @@ fn threads() -> usize {
 
 /// Parallelism for the gemm inside one chunk: all threads when there is a single chunk,
 /// none when the chunks themselves run in parallel.
-fn inner_parallelism(chunks: usize) -> gemm::Parallelism {
+pub(super) fn inner_parallelism(chunks: usize) -> gemm::Parallelism {
     #[cfg(feature = "rayon")]
     if chunks == 1 && threads() > 1 {
         return gemm::Parallelism::Rayon(threads());
@@ -608,6 +647,23 @@ pub(crate) fn conv2d<T: GemmFloat>(
     let (out_h, out_w) = (out(0), out(1));
     let out_shape = Shape::from(vec![xs[0], ws[0], out_h, out_w]);
     let geo = Geometry::new(xs, ws, &out_shape, options);
+    if let (DType::F32, Some(same)) = (dtype, geo.same_3x3()) {
+        let mut y = super::conv2d_winograd::conv3x3_same(
+            x.storage::<f32>(),
+            weight.storage::<f32>(),
+            &same,
+            false,
+            threads(),
+        );
+        if let Some(bias) = &bias {
+            let bias = bias.storage::<f32>();
+            for (i, plane) in y.chunks_mut(geo.out_plane()).enumerate() {
+                let b = bias[i % geo.c_out];
+                plane.iter_mut().for_each(|v| *v += b);
+            }
+        }
+        return FlexTensor::new(Bytes::from_elems(y), Layout::contiguous(out_shape), dtype);
+    }
     let y = forward::<T>(
         x.storage(),
         weight.storage(),
@@ -648,6 +704,16 @@ pub(crate) fn conv2d_x_backward<T: GemmFloat>(
         dy.layout().shape(),
         options,
     );
+    if let (DType::F32, Some(same)) = (dtype, geo.same_3x3()) {
+        let grad = super::conv2d_winograd::conv3x3_same(
+            dy.storage::<f32>(),
+            weight.storage::<f32>(),
+            &same,
+            true,
+            threads(),
+        );
+        return FlexTensor::new(Bytes::from_elems(grad), Layout::contiguous(x_shape), dtype);
+    }
     let grad = input_grad::<T>(weight.storage(), dy.storage(), &geo);
     FlexTensor::new(Bytes::from_elems(grad), Layout::contiguous(x_shape), dtype)
 }

@@ -99,6 +99,7 @@ mod conv_common;
 pub mod conv;
 // spillover patch: gemm-based conv2d backward (PATCH.md).
 mod conv2d_gemm;
+mod conv2d_winograd;
 pub mod conv_transpose;
 pub mod cumulative;
 pub mod deform_conv;

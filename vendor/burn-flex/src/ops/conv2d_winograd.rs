@@ -1,0 +1,278 @@
+//! Winograd F(2x2, 3x3) for the 3x3, stride-1, "same" (padding 1) convolutions that make
+//! up most of a ResNet: 16 gemms of `c_out x c_in` by `c_in x tiles` instead of one of
+//! `c_out x 9 c_in` by `c_in x 4 tiles`, i.e. 2.25x fewer multiply-adds, for the forward
+//! pass and (with the kernel flipped and transposed) the input gradient. Added by the
+//! spillover patch of burn-flex 0.22.1, see `PATCH.md` at the crate root.
+//!
+//! With `d` a 4x4 input tile, `g` a 3x3 kernel and `Y` the 2x2 output tile (Lavin & Gray,
+//! "Fast Algorithms for Convolutional Neural Networks", 2016):
+//! `Y = A^T [ (G g G^T) .* (B^T d B) ] A`, summed over input channels inside the gemms.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// Elements of one chunk's transformed input (16 x c_in x tiles) to aim for.
+const V_BUDGET: usize = 1 << 20;
+/// Gap between consecutive ones of the 16 matrices (elements). The transforms touch all 16
+/// at once; without a gap their addresses are a multiple of 4 KiB apart, so they compete
+/// for the same L1 sets (this made the transforms 10x slower).
+const SKEW: usize = 16;
+
+/// Shape of a same-size 3x3 convolution `[batch, c_in, h, w] -> [batch, c_out, h, w]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Same3x3 {
+    pub batch: usize,
+    pub c_in: usize,
+    pub c_out: usize,
+    pub h: usize,
+    pub w: usize,
+}
+
+impl Same3x3 {
+    fn tiles_h(&self) -> usize {
+        self.h.div_ceil(2)
+    }
+
+    fn tiles_w(&self) -> usize {
+        self.w.div_ceil(2)
+    }
+
+    fn tiles(&self) -> usize {
+        self.tiles_h() * self.tiles_w()
+    }
+
+    /// Samples per chunk: within the budget, at least one chunk per thread.
+    fn chunk(&self, threads: usize) -> usize {
+        let per_sample = 16 * self.c_in.max(self.c_out) * self.tiles();
+        let per_thread = self.batch.div_ceil(threads.max(1)).max(1);
+        (V_BUDGET / per_sample.max(1)).clamp(1, per_thread)
+    }
+}
+
+/// `U = G g G^T` for every (c_out, c_in) kernel, as 16 row-major `c_out x c_in` matrices.
+/// `w` is `[c_out, c_in, 3, 3]`; with `flip`, the kernel used is the input-gradient one,
+/// `w'[ci][co][a][b] = w[co][ci][2 - a][2 - b]` (then the matrices are `c_in x c_out`).
+fn transform_kernels(w: &[f32], c_out: usize, c_in: usize, flip: bool) -> (Vec<f32>, usize, usize) {
+    let (rows, cols) = if flip { (c_in, c_out) } else { (c_out, c_in) };
+    let mut u = vec![0f32; 16 * rows * cols];
+    for co in 0..c_out {
+        for ci in 0..c_in {
+            let k = &w[(co * c_in + ci) * 9..][..9];
+            let g = |a: usize, b: usize| if flip { k[(2 - a) * 3 + 2 - b] } else { k[a * 3 + b] };
+            // t = G g (4x3), then u = t G^T (4x4); G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
+            let mut t = [[0f32; 3]; 4];
+            for b in 0..3 {
+                let (g0, g1, g2) = (g(0, b), g(1, b), g(2, b));
+                t[0][b] = g0;
+                t[1][b] = 0.5 * (g0 + g1 + g2);
+                t[2][b] = 0.5 * (g0 - g1 + g2);
+                t[3][b] = g2;
+            }
+            let (r, c) = if flip { (ci, co) } else { (co, ci) };
+            for (a, row) in t.iter().enumerate() {
+                let v = [
+                    row[0],
+                    0.5 * (row[0] + row[1] + row[2]),
+                    0.5 * (row[0] - row[1] + row[2]),
+                    row[2],
+                ];
+                for (b, val) in v.into_iter().enumerate() {
+                    u[((a * 4 + b) * rows + r) * cols + c] = val;
+                }
+            }
+        }
+    }
+    (u, rows, cols)
+}
+
+/// `B^T d B` of every 4x4 tile of samples `b0..b0 + nb`: `v` becomes 16 row-major
+/// `c x (nb * tiles)` matrices, `c * nb * tiles + SKEW` elements apart. Each row of tiles is
+/// transformed as whole rows, vertically then horizontally on even/odd columns, so that
+/// every loop runs over contiguous memory and vectorizes. `scratch` is reused.
+fn transform_input(
+    x: &[f32],
+    s: &Same3x3,
+    c: usize,
+    b0: usize,
+    nb: usize,
+    v: &mut [f32],
+    scratch: &mut Vec<f32>,
+) {
+    let (th, tw) = (s.tiles_h(), s.tiles_w());
+    // Zero-bordered plane: one row/column of padding before, one or two after.
+    let (ph, pw) = (2 * th + 2, 2 * tw + 2);
+    let half = tw + 1;
+    let p_total = nb * th * tw;
+    let stride = c * p_total + SKEW;
+    scratch.clear();
+    scratch.resize(ph * pw + 4 * pw + 8 * half, 0.0);
+    let (pad, rest) = scratch.split_at_mut(ph * pw);
+    let (t, eo) = rest.split_at_mut(4 * pw);
+    for bl in 0..nb {
+        for ch in 0..c {
+            let plane = &x[((b0 + bl) * c + ch) * s.h * s.w..][..s.h * s.w];
+            for (r, row) in plane.chunks_exact(s.w).enumerate() {
+                pad[(r + 1) * pw + 1..][..s.w].copy_from_slice(row);
+            }
+            for i in 0..th {
+                let d = |r: usize| &pad[(2 * i + r) * pw..][..pw];
+                let (d0, d1, d2, d3) = (d(0), d(1), d(2), d(3));
+                // Vertical: t = B^T d, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+                let (t0, t123) = t.split_at_mut(pw);
+                let (t1, t23) = t123.split_at_mut(pw);
+                let (t2, t3) = t23.split_at_mut(pw);
+                for q in 0..pw {
+                    t0[q] = d0[q] - d2[q];
+                    t1[q] = d1[q] + d2[q];
+                    t2[q] = d2[q] - d1[q];
+                    t3[q] = d1[q] - d3[q];
+                }
+                let p0 = (bl * th + i) * tw;
+                for a in 0..4 {
+                    let row = &t[a * pw..][..pw];
+                    let (even, odd) = eo[2 * a * half..][..2 * half].split_at_mut(half);
+                    for k in 0..half {
+                        even[k] = row[2 * k];
+                        odd[k] = row[2 * k + 1];
+                    }
+                    let (even, odd) = (&*even, &*odd);
+                    // Horizontal on tile j: columns 2j..2j+4 = even[j], odd[j], even[j+1], odd[j+1].
+                    let out = |b: usize| (a * 4 + b) * stride + ch * p_total + p0;
+                    let o = &mut v[out(0)..][..tw];
+                    for j in 0..tw {
+                        o[j] = even[j] - even[j + 1];
+                    }
+                    let o = &mut v[out(1)..][..tw];
+                    for j in 0..tw {
+                        o[j] = odd[j] + even[j + 1];
+                    }
+                    let o = &mut v[out(2)..][..tw];
+                    for j in 0..tw {
+                        o[j] = even[j + 1] - odd[j];
+                    }
+                    let o = &mut v[out(3)..][..tw];
+                    for j in 0..tw {
+                        o[j] = odd[j] - odd[j + 1];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `A^T m A` of every tile: writes samples `0..nb` of `y` (`[nb, c, h, w]`) from the 16
+/// row-major `c x (nb * tiles)` matrices in `m`, laid out as [`transform_input`]'s; like
+/// it, whole rows of tiles at a time.
+fn transform_output(m: &[f32], s: &Same3x3, c: usize, nb: usize, y: &mut [f32], scratch: &mut Vec<f32>) {
+    let (th, tw) = (s.tiles_h(), s.tiles_w());
+    let p_total = nb * th * tw;
+    let stride = c * p_total + SKEW;
+    scratch.clear();
+    scratch.resize(10 * tw, 0.0);
+    let (sums, pair) = scratch.split_at_mut(8 * tw);
+    let (even, odd) = pair.split_at_mut(tw);
+    for bl in 0..nb {
+        for ch in 0..c {
+            let plane = &mut y[(bl * c + ch) * s.h * s.w..][..s.h * s.w];
+            for i in 0..th {
+                let p0 = (bl * th + i) * tw;
+                let mat = |e: usize| &m[e * stride + ch * p_total + p0..][..tw];
+                // Vertical: A^T = [1 1 1 0; 0 1 -1 -1]; sums[r * 4 + b] is row r of A^T m.
+                for b in 0..4 {
+                    let (m0, m1, m2, m3) = (mat(b), mat(4 + b), mat(8 + b), mat(12 + b));
+                    let (s0, s1) = sums.split_at_mut(4 * tw);
+                    let (s0, s1) = (&mut s0[b * tw..][..tw], &mut s1[b * tw..][..tw]);
+                    for j in 0..tw {
+                        s0[j] = m0[j] + m1[j] + m2[j];
+                        s1[j] = m1[j] - m2[j] - m3[j];
+                    }
+                }
+                for r in 0..2 {
+                    let yr = 2 * i + r;
+                    if yr >= s.h {
+                        break;
+                    }
+                    let row = |b: usize| &sums[(r * 4 + b) * tw..][..tw];
+                    let (a0, a1, a2, a3) = (row(0), row(1), row(2), row(3));
+                    for j in 0..tw {
+                        even[j] = a0[j] + a1[j] + a2[j];
+                        odd[j] = a1[j] - a2[j] - a3[j];
+                    }
+                    let out = &mut plane[yr * s.w..][..s.w];
+                    for (q, val) in out.iter_mut().enumerate() {
+                        *val = if q % 2 == 0 { even[q / 2] } else { odd[q / 2] };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The same-size 3x3 convolution of `x` (`[batch, c_in, h, w]`) by `w` (`[c_out, c_in, 3,
+/// 3]`), or with `input_grad` the gradient with respect to the input of that convolution
+/// for the output gradient `x` (`[batch, c_out, h, w]`; the result is `[batch, c_in, h, w]`).
+pub(crate) fn conv3x3_same(x: &[f32], w: &[f32], s: &Same3x3, input_grad: bool, threads: usize) -> Vec<f32> {
+    let (u, rows, cols) = transform_kernels(w, s.c_out, s.c_in, input_grad);
+    // The gemms map `cols` channels in to `rows` channels out.
+    let (c_src, c_dst) = (cols, rows);
+    let out_sample = c_dst * s.h * s.w;
+    let mut y = vec![0f32; s.batch * out_sample];
+    if y.is_empty() {
+        return y;
+    }
+    let chunk = s.chunk(threads);
+    let n_chunks = s.batch.div_ceil(chunk);
+    let par = super::conv2d_gemm::inner_parallelism(n_chunks);
+    let run = |y_chunk: &mut [f32], bufs: &mut (Vec<f32>, Vec<f32>, Vec<f32>), b0: usize| {
+        let (v, m, pad) = bufs;
+        let nb = y_chunk.len() / out_sample;
+        let p = nb * s.tiles();
+        let (v_stride, m_stride) = (c_src * p + SKEW, c_dst * p + SKEW);
+        v.resize(16 * v_stride, 0.0);
+        m.resize(16 * m_stride, 0.0);
+        transform_input(x, s, c_src, b0, nb, v, pad);
+        for e in 0..16 {
+            // m[e] (c_dst x p) = u[e] (c_dst x c_src) * v[e] (c_src x p)
+            unsafe {
+                gemm::gemm(
+                    c_dst,
+                    p,
+                    c_src,
+                    m[e * m_stride..].as_mut_ptr(),
+                    1,
+                    p as isize,
+                    false,
+                    u[e * c_dst * c_src..].as_ptr(),
+                    1,
+                    c_src as isize,
+                    v[e * v_stride..].as_ptr(),
+                    1,
+                    p as isize,
+                    0.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    par,
+                );
+            }
+        }
+        transform_output(m, s, c_dst, nb, y_chunk, pad);
+    };
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        y.par_chunks_mut(chunk * out_sample).enumerate().for_each_init(
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |bufs, (i, y_chunk)| run(y_chunk, bufs, i * chunk),
+        );
+    }
+    #[cfg(not(feature = "rayon"))]
+    {
+        let mut bufs = (Vec::new(), Vec::new(), Vec::new());
+        for (i, y_chunk) in y.chunks_mut(chunk * out_sample).enumerate() {
+            run(y_chunk, &mut bufs, i * chunk);
+        }
+    }
+    y
+}

@@ -12,7 +12,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 /// Elements of one chunk's transformed input (16 x c_in x tiles) to aim for.
-const V_BUDGET: usize = 1 << 20;
+const V_BUDGET: usize = 1 << 18;
 /// Gap between consecutive ones of the 16 matrices (elements). The transforms touch all 16
 /// at once; without a gap their addresses are a multiple of 4 KiB apart, so they compete
 /// for the same L1 sets (this made the transforms 10x slower).

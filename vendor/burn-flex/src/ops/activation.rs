@@ -66,33 +66,44 @@ impl ActivationOps<Flex> for Flex {
         )
     }
 
+    // spillover patch (PATCH.md): f32 (and f16/bf16, which compute in f32) through the
+    // vectorizable erf of `ops/gelu.rs` instead of scalar `libm::erff`; f64 unchanged.
     fn gelu(tensor: FloatTensor<Flex>) -> FloatTensor<Flex> {
         // 0.5 * x * (1 + erf(x / sqrt(2)))
-        use crate::ops::unary::{erf_f32, erf_f64};
-        let sqrt2_f32: f32 = core::f32::consts::SQRT_2;
+        use crate::ops::unary::erf_f64;
+        if tensor.dtype() == DType::F32 {
+            let x = tensor.into_contiguous();
+            let mut out = vec![0.0f32; x.layout().num_elements()];
+            crate::ops::gelu::gelu(x.storage::<f32>(), &mut out);
+            let shape = x.layout().shape().clone();
+            return FlexTensor::new(
+                Bytes::from_elems(out),
+                Layout::contiguous(shape),
+                DType::F32,
+            );
+        }
         let sqrt2_f64: f64 = core::f64::consts::SQRT_2;
-        unary_op(
-            tensor,
-            move |x: f32| 0.5 * x * (1.0 + erf_f32(x / sqrt2_f32)),
-            move |x: f64| 0.5 * x * (1.0 + erf_f64(x / sqrt2_f64)),
-        )
+        unary_op(tensor, crate::ops::gelu::gelu_f32, move |x: f64| {
+            0.5 * x * (1.0 + erf_f64(x / sqrt2_f64))
+        })
     }
 
     fn gelu_backward(x: FloatTensor<Flex>, grad: FloatTensor<Flex>) -> FloatTensor<Flex> {
         // d/dx[gelu(x)] = 0.5 * (1 + erf(x/sqrt(2))) + x * (1/sqrt(2*pi)) * exp(-x^2/2)
-        use crate::ops::unary::{erf_f32, erf_f64};
-        let sqrt2_f32: f32 = core::f32::consts::SQRT_2;
+        use crate::ops::unary::erf_f64;
+        if x.dtype() == DType::F32 && grad.dtype() == DType::F32 && x.shape() == grad.shape() {
+            let x = x.into_contiguous();
+            // In place on the gradient, which the backward pass usually owns alone.
+            let mut grad = grad.into_contiguous();
+            crate::ops::gelu::gelu_grad_in_place(x.storage::<f32>(), grad.storage_mut::<f32>());
+            return grad;
+        }
         let sqrt2_f64: f64 = core::f64::consts::SQRT_2;
-        let inv_sqrt_2pi_f32: f32 = 1.0 / (2.0 * core::f32::consts::PI).sqrt();
         let inv_sqrt_2pi_f64: f64 = 1.0 / (2.0 * core::f64::consts::PI).sqrt();
         binary_op(
             x,
             grad,
-            move |x: f32, g| {
-                let cdf = 0.5 * (1.0 + erf_f32(x / sqrt2_f32));
-                let pdf = inv_sqrt_2pi_f32 * (-0.5 * x * x).exp();
-                g * (cdf + x * pdf)
-            },
+            crate::ops::gelu::gelu_grad_f32,
             move |x: f64, g| {
                 let cdf = 0.5 * (1.0 + erf_f64(x / sqrt2_f64));
                 let pdf = inv_sqrt_2pi_f64 * (-0.5 * x * x).exp();

@@ -90,6 +90,8 @@ pub(crate) fn float_storage_as_f32(tensor: &FlexTensor) -> Cow<'_, [f32]> {
 
 pub mod activation;
 pub mod attention;
+// spillover patch (PATCH.md): fused batch norm.
+mod batch_norm;
 pub mod binary;
 mod bool;
 pub mod cat;
@@ -109,6 +111,8 @@ pub mod fft;
 pub mod flip;
 mod float;
 pub mod gather_scatter;
+// spillover patch (PATCH.md): vectorizable f32 GELU.
+mod gelu;
 pub mod grid_sample;
 mod int;
 pub mod interpolate;

@@ -2,14 +2,17 @@
 //!
 //! These operations power neural network modules like convolutions and pooling.
 
-use crate::ops::{conv, conv_transpose, conv2d_gemm, deform_conv, interpolate, pool};
+use crate::ops::{
+    batch_norm as bn, conv, conv_transpose, conv2d_gemm, deform_conv, interpolate, pool,
+};
 use crate::{Flex, FlexTensor, Layout};
 use burn_backend::{
     DType, Element, TensorMetadata,
     ops::{
-        AttentionModuleOptions, ConvOptions, ConvTransposeOptions, DeformConv2dBackward,
-        DeformConvOptions, FloatTensorOps, IntTensorOps, InterpolateMode, InterpolateOptions,
-        MaxPool2dBackward, MaxPool2dWithIndices, ModuleOps, conv::pad_asymmetric_conv_input,
+        AttentionModuleOptions, BatchNormTrain, BatchNormTrainBackward, ConvOptions,
+        ConvTransposeOptions, DeformConv2dBackward, DeformConvOptions, FloatTensorOps,
+        IntTensorOps, InterpolateMode, InterpolateOptions, MaxPool2dBackward, MaxPool2dWithIndices,
+        ModuleOps, conv::pad_asymmetric_conv_input,
     },
     tensor::{BoolTensor, FloatTensor, IntTensor},
 };
@@ -42,7 +45,104 @@ pub(crate) fn cast_from_f32<E: Element + Pod + Copy>(
     FlexTensor::new(bytes, Layout::contiguous(shape), E::dtype())
 }
 
+/// f16/bf16 tensors widened to f32 (the fused batch norm has f32 and f64 kernels only).
+fn half_to_f32<const N: usize>(tensors: [FlexTensor; N], op: &str) -> [FlexTensor; N] {
+    use burn_std::{bf16, f16};
+    tensors.map(|t| match t.dtype() {
+        DType::F16 => cast_to_f32(t, f16::to_f32),
+        DType::BF16 => cast_to_f32(t, bf16::to_f32),
+        DType::F32 => t,
+        dtype => panic!("{op}: unsupported dtype {dtype:?}"),
+    })
+}
+
+/// Narrows an f32 result back to the f16/bf16 `dtype` of the inputs.
+fn f32_to_half(tensor: FlexTensor, dtype: DType) -> FlexTensor {
+    use burn_std::{bf16, f16};
+    match dtype {
+        DType::F16 => cast_from_f32(tensor, f16::from_f32),
+        DType::BF16 => cast_from_f32(tensor, bf16::from_f32),
+        _ => tensor,
+    }
+}
+
 impl ModuleOps<Flex> for Flex {
+    // spillover patch (PATCH.md): fused per-channel batch norm (`ops/batch_norm.rs`) instead of
+    // burn-backend's swap_dims + reshape + elementwise compositions. f16/bf16 run in f32.
+    fn batch_norm(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        beta: FloatTensor<Flex>,
+        mean: FloatTensor<Flex>,
+        variance: FloatTensor<Flex>,
+        epsilon: f64,
+    ) -> FloatTensor<Flex> {
+        let dtype = x.dtype();
+        match dtype {
+            DType::F32 => bn::batch_norm::<f32>(x, gamma, beta, mean, variance, epsilon, dtype),
+            DType::F64 => bn::batch_norm::<f64>(x, gamma, beta, mean, variance, epsilon, dtype),
+            _ => {
+                let [x, gamma, beta, mean, variance] =
+                    half_to_f32([x, gamma, beta, mean, variance], "batch_norm");
+                let y = bn::batch_norm::<f32>(x, gamma, beta, mean, variance, epsilon, DType::F32);
+                f32_to_half(y, dtype)
+            }
+        }
+    }
+
+    fn batch_norm_train(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        beta: FloatTensor<Flex>,
+        epsilon: f64,
+    ) -> BatchNormTrain<Flex> {
+        let dtype = x.dtype();
+        let (output, mean, variance) = match dtype {
+            DType::F32 => bn::batch_norm_train::<f32>(x, gamma, beta, epsilon, dtype),
+            DType::F64 => bn::batch_norm_train::<f64>(x, gamma, beta, epsilon, dtype),
+            _ => {
+                let [x, gamma, beta] = half_to_f32([x, gamma, beta], "batch_norm_train");
+                let (y, m, v) = bn::batch_norm_train::<f32>(x, gamma, beta, epsilon, DType::F32);
+                (
+                    f32_to_half(y, dtype),
+                    f32_to_half(m, dtype),
+                    f32_to_half(v, dtype),
+                )
+            }
+        };
+        BatchNormTrain::new(output, mean, variance)
+    }
+
+    fn batch_norm_train_backward(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        mean: FloatTensor<Flex>,
+        variance: FloatTensor<Flex>,
+        epsilon: f64,
+        output_grad: FloatTensor<Flex>,
+    ) -> BatchNormTrainBackward<Flex> {
+        use bn::batch_norm_train_backward as run;
+        let dtype = x.dtype();
+        let (dx, dgamma, dbeta) = match dtype {
+            DType::F32 => run::<f32>(x, gamma, mean, variance, epsilon, output_grad, dtype),
+            DType::F64 => run::<f64>(x, gamma, mean, variance, epsilon, output_grad, dtype),
+            _ => {
+                let [x, gamma, mean, variance, output_grad] = half_to_f32(
+                    [x, gamma, mean, variance, output_grad],
+                    "batch_norm_train_backward",
+                );
+                let (dx, dg, db) =
+                    run::<f32>(x, gamma, mean, variance, epsilon, output_grad, DType::F32);
+                (
+                    f32_to_half(dx, dtype),
+                    f32_to_half(dg, dtype),
+                    f32_to_half(db, dtype),
+                )
+            }
+        };
+        BatchNormTrainBackward::new(dx, dgamma, dbeta)
+    }
+
     fn conv1d(
         x: FloatTensor<Flex>,
         weight: FloatTensor<Flex>,

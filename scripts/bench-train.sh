@@ -10,6 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/torch-venv.sh >/dev/null
-cargo build --release -q -p spillover-train --example bench_step --example bench_conv
+# The build of scripts/test.sh (it builds the examples too): a `cargo build -p spillover-train`
+# would resolve features without dev-dependencies and compile Burn a second time.
+cargo test --release --workspace --locked --no-run -q
 uptime >&2
 .venv-torch/bin/python scripts/bench_train.py "$@"

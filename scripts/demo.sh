@@ -3,7 +3,7 @@
 # over onto other factors? Two training cells on the synthetic factor world (32 px, a narrow
 # small-input ResNet-18; GPU through wgpu when there is one, else the CPU backend), flip only vs
 # flip + the paper's colour jitter at full strength, then both runs scored per factor.
-# About 4 minutes on 2 CPU cores after the build. Outputs: runs/demo/ (or $1).
+# About 3 minutes on 2 CPU cores after the build. Outputs: runs/demo/ (or $1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-runs/demo}"

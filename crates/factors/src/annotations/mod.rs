@@ -16,6 +16,7 @@ mod fetch;
 mod read;
 mod write;
 
+pub(crate) use fetch::sha256_hex;
 pub use fetch::{FetchReport, WHEEL_FILES, cache_root, default_dir, fetch};
 pub use read::AnnotationDir;
 pub use write::{AnnotationSet, write_annotation_set, write_factor_jsonl};

@@ -59,28 +59,20 @@ impl Cache {
         let Some((key, settled)) = cache_key(dir, options, self.settle) else {
             return Ok((Joined::read(dir, options)?, Outcome::NotStored));
         };
-        let path = self.dir.join(format!("{}.bin", hex(&Sha256::digest(&key))));
+        let path = self
+            .dir
+            .join(format!("{}.bin", crate::annotations::sha256_hex(&key)));
         if let Some(joined) = std::fs::read(&path).ok().and_then(|b| decode(&b, &key)) {
             return Ok((joined, Outcome::Hit));
         }
         let joined = Joined::read(dir, options)?;
-        let stored =
-            settled && crate::atomic::write_bytes_atomic(&path, &encode(&joined, &key)).is_ok();
-        if stored {
-            self.prune();
+        if !settled || crate::atomic::write_bytes_atomic(&path, &encode(&joined, &key)).is_err() {
+            return Ok((joined, Outcome::NotStored));
         }
-        Ok((
-            joined,
-            if stored {
-                Outcome::Stored
-            } else {
-                Outcome::NotStored
-            },
-        ))
+        self.prune();
+        Ok((joined, Outcome::Stored))
     }
-}
 
-impl Cache {
     /// Keeps the [`KEEP`] most recently stored entries (each is a few MB), best effort.
     fn prune(&self) {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
@@ -103,10 +95,6 @@ impl Cache {
 /// How many compiled sets the cache keeps.
 const KEEP: usize = 16;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The key of `dir` + `options` and whether every source is older than `settle`; `None` when
 /// a file's metadata cannot be read (then the sources are parsed and report the error).
 fn cache_key(
@@ -124,7 +112,10 @@ fn cache_key(
         options.which,
         options.filter_prototypes
     );
-    let now = SystemTime::now();
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .ok()?
+        .as_secs_f64();
     let mut settled = true;
     for name in Joined::sources(options) {
         match std::fs::metadata(dir.path(&name)) {
@@ -141,8 +132,7 @@ fn cache_key(
                 let seconds = |s: i64, ns: i64| s as f64 + ns as f64 * 1e-9;
                 let changed =
                     seconds(m.mtime(), m.mtime_nsec()).max(seconds(m.ctime(), m.ctime_nsec()));
-                let now = now.duration_since(SystemTime::UNIX_EPOCH).ok()?;
-                settled &= now.as_secs_f64() - changed >= settle.as_secs_f64();
+                settled &= now - changed >= settle.as_secs_f64();
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 key.push_str(&format!("|{name}:absent"));

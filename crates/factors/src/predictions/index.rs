@@ -83,14 +83,19 @@ impl NameIndex {
 
     fn lookup_id(&self, name: &[u8]) -> Option<u32> {
         match imagenet_val_number(name) {
-            Some(k) => self
-                .by_number
-                .get(k)
-                .copied()
-                .filter(|&v| v != 0)
-                .map(|v| v - 1),
+            Some(k) => self.number_id(k),
             None => self.by_name.get(name).copied(),
         }
+    }
+
+    /// The id of ImageNet validation image number `k` (the 16-bit table once it is built).
+    #[inline]
+    fn number_id(&self, k: usize) -> Option<u32> {
+        let stored = match &self.by_number_small {
+            Some(small) => small.get(k).map(|&v| u32::from(v)),
+            None => self.by_number.get(k).copied(),
+        };
+        stored.filter(|&v| v != 0).map(|v| v - 1)
     }
 
     /// The slot of `name`, or `None` for a name that is not an image of this split.
@@ -101,11 +106,7 @@ impl NameIndex {
     /// [`NameIndex::lookup`] of the name `ILSVRC2012_val_NNNNNNNN.JPEG` with number `k`.
     #[inline]
     pub fn lookup_imagenet(&self, k: usize) -> Option<Slot> {
-        let id = match &self.by_number_small {
-            Some(small) => small.get(k).map(|&v| u32::from(v)),
-            None => self.by_number.get(k).copied(),
-        };
-        id.filter(|&v| v != 0).map(|v| self.slot(v - 1))
+        self.number_id(k).map(|id| self.slot(id))
     }
 
     #[inline]

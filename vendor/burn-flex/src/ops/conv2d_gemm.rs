@@ -233,6 +233,39 @@ pub(super) fn inner_parallelism(chunks: usize) -> gemm::Parallelism {
     gemm::Parallelism::None
 }
 
+/// Calls `run(chunk, scratch, first_sample)` on consecutive chunks of `out`, each
+/// `samples` samples of `sample_len` elements, in parallel on rayon with one `scratch` per
+/// worker (reused across its chunks).
+pub(super) fn for_each_sample_chunk<T: Send, S: Default + Send>(
+    out: &mut [T],
+    sample_len: usize,
+    samples: usize,
+    run: impl Fn(&mut [T], &mut S, usize) + Send + Sync,
+) {
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(samples * sample_len)
+            .enumerate()
+            .for_each_init(S::default, |scratch, (i, part)| run(part, scratch, i * samples));
+    }
+    #[cfg(not(feature = "rayon"))]
+    {
+        let mut scratch = S::default();
+        for (i, part) in out.chunks_mut(samples * sample_len).enumerate() {
+            run(part, &mut scratch, i * samples);
+        }
+    }
+}
+
+/// Adds `bias[c]` to every plane of channel `c` of an NCHW output.
+fn add_bias<T: GemmFloat>(y: &mut [T], bias: &[T], plane: usize) {
+    for (i, values) in y.chunks_mut(plane).enumerate() {
+        let b = bias[i % bias.len()];
+        values.iter_mut().for_each(|v| *v += b);
+    }
+}
+
 /// Fills `col` (`col_rows x n`, row-major; `n = nb * out_plane`) with the im2col
 /// columns of samples `b0..b0 + nb`, input channels of group `g`.
 fn im2col<T: GemmFloat>(x: &[T], geo: &Geometry, g: usize, b0: usize, nb: usize, col: &mut [T]) {
@@ -515,21 +548,9 @@ fn input_grad<T: GemmFloat>(w: &[T], dy: &[T], geo: &Geometry) -> Vec<T> {
         }
     };
 
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        dx.par_chunks_mut(chunk * sample).enumerate().for_each_init(
-            || (Vec::new(), Vec::new()),
-            |(col, gather), (i, dx_chunk)| run(dx_chunk, col, gather, i * chunk),
-        );
-    }
-    #[cfg(not(feature = "rayon"))]
-    {
-        let (mut col, mut gather) = (Vec::new(), Vec::new());
-        for (i, dx_chunk) in dx.chunks_mut(chunk * sample).enumerate() {
-            run(dx_chunk, &mut col, &mut gather, i * chunk);
-        }
-    }
+    for_each_sample_chunk(&mut dx, sample, chunk, |dx_chunk, (col, gather): &mut (Vec<T>, Vec<T>), b0| {
+        run(dx_chunk, col, gather, b0)
+    });
     dx
 }
 
@@ -599,28 +620,13 @@ fn forward<T: GemmFloat>(x: &[T], w: &[T], bias: Option<&[T]>, geo: &Geometry) -
             }
         }
         if let Some(bias) = bias {
-            for (i, plane_vals) in y_chunk.chunks_mut(plane).enumerate() {
-                let b = bias[i % geo.c_out];
-                plane_vals.iter_mut().for_each(|v| *v += b);
-            }
+            add_bias(y_chunk, bias, plane);
         }
     };
 
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        y.par_chunks_mut(chunk * sample).enumerate().for_each_init(
-            || (Vec::new(), Vec::new()),
-            |(col, buf), (i, y_chunk)| run(y_chunk, col, buf, i * chunk),
-        );
-    }
-    #[cfg(not(feature = "rayon"))]
-    {
-        let (mut col, mut buf) = (Vec::new(), Vec::new());
-        for (i, y_chunk) in y.chunks_mut(chunk * sample).enumerate() {
-            run(y_chunk, &mut col, &mut buf, i * chunk);
-        }
-    }
+    for_each_sample_chunk(&mut y, sample, chunk, |y_chunk, (col, buf): &mut (Vec<T>, Vec<T>), b0| {
+        run(y_chunk, col, buf, b0)
+    });
     y
 }
 
@@ -656,11 +662,7 @@ pub(crate) fn conv2d<T: GemmFloat>(
             threads(),
         );
         if let Some(bias) = &bias {
-            let bias = bias.storage::<f32>();
-            for (i, plane) in y.chunks_mut(geo.out_plane()).enumerate() {
-                let b = bias[i % geo.c_out];
-                plane.iter_mut().for_each(|v| *v += b);
-            }
+            add_bias(&mut y, bias.storage::<f32>(), geo.out_plane());
         }
         return FlexTensor::new(Bytes::from_elems(y), Layout::contiguous(out_shape), dtype);
     }

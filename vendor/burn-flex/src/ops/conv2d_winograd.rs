@@ -223,8 +223,7 @@ pub(crate) fn conv3x3_same(x: &[f32], w: &[f32], s: &Same3x3, input_grad: bool, 
     let chunk = s.chunk(threads);
     let n_chunks = s.batch.div_ceil(chunk);
     let par = super::conv2d_gemm::inner_parallelism(n_chunks);
-    let run = |y_chunk: &mut [f32], bufs: &mut (Vec<f32>, Vec<f32>, Vec<f32>), b0: usize| {
-        let (v, m, pad) = bufs;
+    let run = |y_chunk: &mut [f32], (v, m, pad): &mut (Vec<f32>, Vec<f32>, Vec<f32>), b0: usize| {
         let nb = y_chunk.len() / out_sample;
         let p = nb * s.tiles();
         let (v_stride, m_stride) = (c_src * p + SKEW, c_dst * p + SKEW);
@@ -259,20 +258,6 @@ pub(crate) fn conv3x3_same(x: &[f32], w: &[f32], s: &Same3x3, input_grad: bool, 
         }
         transform_output(m, s, c_dst, nb, y_chunk, pad);
     };
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        y.par_chunks_mut(chunk * out_sample).enumerate().for_each_init(
-            || (Vec::new(), Vec::new(), Vec::new()),
-            |bufs, (i, y_chunk)| run(y_chunk, bufs, i * chunk),
-        );
-    }
-    #[cfg(not(feature = "rayon"))]
-    {
-        let mut bufs = (Vec::new(), Vec::new(), Vec::new());
-        for (i, y_chunk) in y.chunks_mut(chunk * out_sample).enumerate() {
-            run(y_chunk, &mut bufs, i * chunk);
-        }
-    }
+    super::conv2d_gemm::for_each_sample_chunk(&mut y, out_sample, chunk, run);
     y
 }

@@ -233,7 +233,7 @@ impl FlexTensor {
     pub fn empty(shape: Shape, dtype: DType) -> Self {
         let num_elements = shape.num_elements();
         let elem_size = dtype_size(dtype);
-        let bytes = Bytes::from_bytes_vec(alloc::vec![0u8; num_elements * elem_size]);
+        let bytes = zeroed_bytes(num_elements, elem_size);
         let layout = Layout::contiguous(shape);
         Self {
             data: Arc::new(bytes),
@@ -921,6 +921,21 @@ fn copy_2d_tiled<E: Copy + Send + Sync>(
 /// empty allocations in `FlexTensor::empty`, truncated buffers in `into_data`,
 /// and zero-byte memcpys in `repeat_dim`. The panic turns all three into a
 /// loud, actionable failure at the dispatch boundary.
+/// `n` zeroed elements of `elem_size` bytes, allocated as a vector of an integer of that size
+/// so that the buffer carries its element's alignment. (spillover patch: `Bytes::from_bytes_vec`
+/// of a `Vec<u8>` records alignment 1 and then copies the whole buffer into a 16-byte-aligned
+/// one, a second full pass over every fresh tensor; the element types never need more than
+/// their own alignment.)
+fn zeroed_bytes(n: usize, elem_size: usize) -> Bytes {
+    match elem_size {
+        1 => Bytes::from_elems(alloc::vec![0u8; n]),
+        2 => Bytes::from_elems(alloc::vec![0u16; n]),
+        4 => Bytes::from_elems(alloc::vec![0u32; n]),
+        8 => Bytes::from_elems(alloc::vec![0u64; n]),
+        _ => Bytes::from_bytes_vec(alloc::vec![0u8; n * elem_size]),
+    }
+}
+
 pub(crate) fn dtype_size(dtype: DType) -> usize {
     // Delegate to burn-std's canonical size to stay in sync.
     let size = dtype.size();

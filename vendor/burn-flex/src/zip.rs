@@ -74,6 +74,26 @@ impl ZipNest {
         true
     }
 
+    /// The nest restricted to indices `start..end` of its outermost collapsed dim.
+    pub fn outer_range(&self, start: usize, end: usize) -> ZipNest {
+        let mut part = *self;
+        part.shape[0] = end - start;
+        part.lhs_offset = (self.lhs_offset as isize + start as isize * self.lhs_strides[0]) as usize;
+        part.rhs_offset = (self.rhs_offset as isize + start as isize * self.rhs_strides[0]) as usize;
+        part
+    }
+
+    /// How many indices of the outermost dim one rayon task takes: all of them (one task)
+    /// below `ELEMENTWISE_PARALLEL_MIN` elements or without rayon, else about
+    /// `ELEMENTWISE_CHUNK` elements' worth.
+    pub fn rows_per_task(&self, numel: usize) -> usize {
+        let outer = self.shape[0];
+        if !cfg!(feature = "rayon") || numel < crate::ops::ELEMENTWISE_PARALLEL_MIN {
+            return outer;
+        }
+        crate::ops::ELEMENTWISE_CHUNK.div_ceil(numel / outer).clamp(1, outer)
+    }
+
     pub fn lhs_is_dense_from_zero(&self) -> bool {
         self.lhs_offset == 0 && self.lhs_is_dense()
     }
@@ -200,9 +220,10 @@ pub(crate) fn zip_map<L, R, Out, F>(
     op: F,
 ) -> Option<Vec<Out>>
 where
-    L: Copy,
-    R: Copy,
-    F: Fn(L, R) -> Out,
+    L: Copy + Sync,
+    R: Copy + Sync,
+    Out: Copy + Send,
+    F: Fn(L, R) -> Out + Sync,
 {
     let numel = lhs_layout.num_elements();
     if numel == 0 {
@@ -210,39 +231,61 @@ where
     }
     let nest = collapse_for_zip(lhs_layout, rhs_layout)?;
 
-    let mut out: Vec<Out> = Vec::with_capacity(numel);
     if nest.ndim == 0 {
         // All dims were size 1: a single element.
-        out.push(op(lhs[nest.lhs_offset], rhs[nest.rhs_offset]));
-        return Some(out);
+        return Some(alloc::vec![op(lhs[nest.lhs_offset], rhs[nest.rhs_offset])]);
     }
+    // spillover patch: whole rows of the outer collapsed dim per rayon task (was one thread).
+    let per_outer = numel / nest.shape[0];
+    let chunk = nest.rows_per_task(numel) * per_outer;
+    let out = crate::ops::fill_new_vec_chunked(numel, chunk, |start, out| {
+        let first = start / per_outer;
+        let part = nest.outer_range(first, first + out.len() / per_outer);
+        zip_fill(&part, lhs, rhs, &op, out);
+    });
+    Some(out)
+}
 
+/// [`zip_map`]'s sequential loop: writes the nest's results, in row-major order, into `out`.
+fn zip_fill<L, R, Out, F>(
+    nest: &ZipNest,
+    lhs: &[L],
+    rhs: &[R],
+    op: &F,
+    out: &mut [core::mem::MaybeUninit<Out>],
+) where
+    L: Copy,
+    R: Copy,
+    F: Fn(L, R) -> Out,
+{
     let (len, l_st, r_st) = nest.inner();
+    let mut runs = out.chunks_exact_mut(len);
+    let mut next = || runs.next().expect("zip_fill: output shorter than the nest");
     match (l_st, r_st) {
         (1, 1) => nest.for_each_run(|lb, rb| {
-            out.extend(
-                lhs[lb..lb + len]
-                    .iter()
-                    .zip(&rhs[rb..rb + len])
-                    .map(|(&a, &b)| op(a, b)),
-            );
+            let run = next().iter_mut().zip(&lhs[lb..lb + len]).zip(&rhs[rb..rb + len]);
+            run.for_each(|((o, &a), &b)| {
+                o.write(op(a, b));
+            });
         }),
         (1, 0) => nest.for_each_run(|lb, rb| {
             let b = rhs[rb];
-            out.extend(lhs[lb..lb + len].iter().map(|&a| op(a, b)));
+            next().iter_mut().zip(&lhs[lb..lb + len]).for_each(|(o, &a)| {
+                o.write(op(a, b));
+            });
         }),
         (0, 1) => nest.for_each_run(|lb, rb| {
             let a = lhs[lb];
-            out.extend(rhs[rb..rb + len].iter().map(|&b| op(a, b)));
+            next().iter_mut().zip(&rhs[rb..rb + len]).for_each(|(o, &b)| {
+                o.write(op(a, b));
+            });
         }),
         _ => nest.for_each_run(|lb, rb| {
-            out.extend(
-                (0..len).map(|i| op(lhs[lb + i * l_st as usize], rhs[rb + i * r_st as usize])),
-            );
+            for (i, o) in next().iter_mut().enumerate() {
+                o.write(op(lhs[lb + i * l_st as usize], rhs[rb + i * r_st as usize]));
+            }
         }),
     }
-    debug_assert_eq!(out.len(), numel);
-    Some(out)
 }
 
 /// Apply `op` over a collapsed nest *in place*, writing the result back
@@ -262,9 +305,9 @@ where
 /// strided — and monomorphized per call site so LLVM autovectorizes it.
 pub(crate) fn zip_apply_inplace<D, S, F>(nest: &ZipNest, dst: &mut [D], src: &[S], op: F)
 where
-    D: Copy,
-    S: Copy,
-    F: Fn(D, S) -> D,
+    D: Copy + Send,
+    S: Copy + Sync,
+    F: Fn(D, S) -> D + Sync,
 {
     debug_assert!(
         nest.lhs_is_dense(),
@@ -279,7 +322,35 @@ where
         // Empty tensor; `for_each_run` must not be entered.
         return;
     }
+    // spillover patch: whole rows of the outer collapsed dim per rayon task (was one thread);
+    // each task sees its rows of `dst` as a slice from index 0.
+    let numel: usize = nest.shape[..nest.ndim].iter().product();
+    let dst = &mut dst[nest.lhs_offset..nest.lhs_offset + numel];
+    let per_outer = numel / nest.shape[0];
+    let rows = nest.rows_per_task(numel);
+    let apply = |first_row: usize, dst: &mut [D]| {
+        let mut part = nest.outer_range(first_row, first_row + dst.len() / per_outer);
+        part.lhs_offset = 0;
+        zip_apply_seq(&part, dst, src, &op);
+    };
+    #[cfg(feature = "rayon")]
+    if rows < nest.shape[0] {
+        use rayon::prelude::*;
+        dst.par_chunks_mut(rows * per_outer)
+            .enumerate()
+            .for_each(|(i, dst)| apply(i * rows, dst));
+        return;
+    }
+    apply(0, dst);
+}
 
+/// [`zip_apply_inplace`]'s sequential loop.
+fn zip_apply_seq<D, S, F>(nest: &ZipNest, dst: &mut [D], src: &[S], op: &F)
+where
+    D: Copy,
+    S: Copy,
+    F: Fn(D, S) -> D,
+{
     let (len, l_st, r_st) = nest.inner();
     debug_assert_eq!(l_st, 1, "dense destination implies a contiguous inner run");
     match r_st {

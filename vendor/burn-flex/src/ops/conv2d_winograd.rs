@@ -54,9 +54,16 @@ impl Same3x3 {
 /// `w'[ci][co][a][b] = w[co][ci][2 - a][2 - b]` (then the matrices are `c_in x c_out`).
 fn transform_kernels(w: &[f32], c_out: usize, c_in: usize, flip: bool) -> (Vec<f32>, usize, usize) {
     let (rows, cols) = if flip { (c_in, c_out) } else { (c_out, c_in) };
-    let mut u = vec![0f32; 16 * rows * cols];
-    for co in 0..c_out {
-        for ci in 0..c_in {
+    let plane = rows * cols;
+    let mut u = vec![0f32; 16 * plane];
+    // Row `r` of all 16 matrices: the kernels (r, 0..cols) of the (possibly flipped) weight.
+    // Rows are disjoint, so they run in parallel (this was ~10 % of a two-thread ResNet-18
+    // step on one thread: 2.8 M kernels per step). The address travels as an integer.
+    let base = u.as_mut_ptr() as usize;
+    let fill_row = |r: usize| {
+        let u = base as *mut f32;
+        for c in 0..cols {
+            let (co, ci) = if flip { (c, r) } else { (r, c) };
             let k = &w[(co * c_in + ci) * 9..][..9];
             let g = |a: usize, b: usize| if flip { k[(2 - a) * 3 + 2 - b] } else { k[a * 3 + b] };
             // t = G g (4x3), then u = t G^T (4x4); G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
@@ -68,7 +75,6 @@ fn transform_kernels(w: &[f32], c_out: usize, c_in: usize, flip: bool) -> (Vec<f
                 t[2][b] = 0.5 * (g0 - g1 + g2);
                 t[3][b] = g2;
             }
-            let (r, c) = if flip { (ci, co) } else { (co, ci) };
             for (a, row) in t.iter().enumerate() {
                 let v = [
                     row[0],
@@ -77,11 +83,20 @@ fn transform_kernels(w: &[f32], c_out: usize, c_in: usize, flip: bool) -> (Vec<f
                     row[2],
                 ];
                 for (b, val) in v.into_iter().enumerate() {
-                    u[((a * 4 + b) * rows + r) * cols + c] = val;
+                    // SAFETY: in bounds (e < 16, r < rows, c < cols); only this row's task
+                    // writes row r of each matrix, and `u` outlives the loop.
+                    unsafe { *u.add((a * 4 + b) * plane + r * cols + c) = val };
                 }
             }
         }
+    };
+    #[cfg(feature = "rayon")]
+    if plane >= 4096 {
+        use rayon::prelude::*;
+        (0..rows).into_par_iter().for_each(fill_row);
+        return (u, rows, cols);
     }
+    (0..rows).for_each(fill_row);
     (u, rows, cols)
 }
 

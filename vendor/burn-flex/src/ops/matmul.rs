@@ -261,17 +261,14 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
     let rhs_ptr = unsafe { rhs_data.as_ptr().add(rhs.layout().start_offset()) };
 
     let out_shape = Shape::from(vec![m, n]);
-    let mut output = FlexTensor::empty(out_shape, T::dtype());
-    let out_data: &mut [T] = output.storage_mut();
-
     let parallelism = get_parallelism(m, n, k);
 
-    unsafe {
+    gemm_output::<T>(out_shape, k, |out_ptr| unsafe {
         gemm_call(
             m,
             n,
             k,
-            out_data.as_mut_ptr(),
+            out_ptr,
             1,
             n as isize,
             lhs_ptr,
@@ -282,9 +279,23 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
             rhs_row_stride,
             parallelism,
         );
-    }
+    })
+}
 
-    output
+/// A contiguous output of `shape` that `write` fills through its pointer with gemms that
+/// overwrite every element (`read_dst = false`), without zeroing it first (spillover patch:
+/// the zero fill of every matmul output was ~4 % of a ViT-Ti training step, on one thread).
+/// With `k == 0` no gemm writes anything, so the output is zeros.
+fn gemm_output<T: GemmScalar>(shape: Shape, k: usize, write: impl FnOnce(*mut T)) -> FlexTensor {
+    let len = shape.num_elements();
+    if k == 0 || len == 0 {
+        return FlexTensor::zeros(shape, T::dtype());
+    }
+    let mut data: Vec<T> = Vec::with_capacity(len);
+    write(data.as_mut_ptr());
+    // SAFETY: the gemms wrote all `len` elements.
+    unsafe { data.set_len(len) };
+    FlexTensor::new(Bytes::from_elems(data), Layout::contiguous(shape), T::dtype())
 }
 
 /// Strided gemm call for one matrix. Wraps `gemm::gemm` with GemmScalar zero/one.
@@ -364,13 +375,10 @@ fn matmul_batched_gemm<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexT
     out_dims.push(n);
     let out_shape = Shape::from(out_dims);
 
-    let mut output = FlexTensor::empty(out_shape, T::dtype());
-
     let lhs_data: &[T] = lhs.storage();
     let rhs_data: &[T] = rhs.storage();
     let lhs_start = lhs.layout().start_offset() as isize;
     let rhs_start = rhs.layout().start_offset() as isize;
-    let out_data: &mut [T] = output.storage_mut();
 
     let per_matrix_ops = m.saturating_mul(n).saturating_mul(k);
 
@@ -397,53 +405,47 @@ fn matmul_batched_gemm<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexT
         }
     };
 
-    // Strategy:
-    // 1. Large matrices: let gemm parallelize internally
-    // 2. Small matrices, large batch: parallelize batch loop
-    // 3. Small total work: single-threaded
-    #[cfg(feature = "rayon")]
-    {
-        let total_ops = batch_size.saturating_mul(per_matrix_ops);
-        let prefer_batch_parallel = batch_size >= 4 && total_ops >= BATCH_PARALLEL_THRESHOLD;
+    gemm_output::<T>(out_shape, k, |out: *mut T| {
+        // SAFETY (all `add`s below): `b < batch_size`, and the output holds
+        // `batch_size * out_matrix_size` elements; each batch slice is written by one gemm.
+        // Strategy:
+        // 1. Large matrices: let gemm parallelize internally
+        // 2. Small matrices, large batch: parallelize batch loop
+        // 3. Small total work: single-threaded
+        #[cfg(feature = "rayon")]
+        {
+            let total_ops = batch_size.saturating_mul(per_matrix_ops);
+            let prefer_batch_parallel = batch_size >= 4 && total_ops >= BATCH_PARALLEL_THRESHOLD;
 
-        if per_matrix_ops >= PARALLEL_THRESHOLD && !prefer_batch_parallel {
-            let parallelism = gemm::Parallelism::Rayon(0);
-            for b in 0..batch_size {
-                run_one(out_data[b * out_matrix_size..].as_mut_ptr(), b, parallelism);
-            }
-        } else if total_ops >= BATCH_PARALLEL_THRESHOLD && batch_size > 1 {
-            use rayon::prelude::*;
-
-            out_data
-                .par_chunks_mut(out_matrix_size)
-                .enumerate()
-                .for_each(|(b, out_chunk)| {
-                    run_one(out_chunk.as_mut_ptr(), b, gemm::Parallelism::None);
+            if per_matrix_ops >= PARALLEL_THRESHOLD && !prefer_batch_parallel {
+                let parallelism = gemm::Parallelism::Rayon(0);
+                for b in 0..batch_size {
+                    run_one(unsafe { out.add(b * out_matrix_size) }, b, parallelism);
+                }
+            } else if total_ops >= BATCH_PARALLEL_THRESHOLD && batch_size > 1 {
+                use rayon::prelude::*;
+                let out = super::SendMutPtr::new(out);
+                (0..batch_size).into_par_iter().for_each(|b| {
+                    let ptr = unsafe { out.ptr_add(b * out_matrix_size) };
+                    run_one(ptr, b, gemm::Parallelism::None);
                 });
-        } else {
-            for b in 0..batch_size {
-                run_one(
-                    out_data[b * out_matrix_size..].as_mut_ptr(),
-                    b,
-                    gemm::Parallelism::None,
-                );
+            } else {
+                for b in 0..batch_size {
+                    let ptr = unsafe { out.add(b * out_matrix_size) };
+                    run_one(ptr, b, gemm::Parallelism::None);
+                }
             }
         }
-    }
 
-    #[cfg(not(feature = "rayon"))]
-    {
-        let _ = per_matrix_ops;
-        for b in 0..batch_size {
-            run_one(
-                out_data[b * out_matrix_size..].as_mut_ptr(),
-                b,
-                gemm::Parallelism::None,
-            );
+        #[cfg(not(feature = "rayon"))]
+        {
+            let _ = per_matrix_ops;
+            for b in 0..batch_size {
+                let ptr = unsafe { out.add(b * out_matrix_size) };
+                run_one(ptr, b, gemm::Parallelism::None);
+            }
         }
-    }
-
-    output
+    })
 }
 
 // ============================================================================

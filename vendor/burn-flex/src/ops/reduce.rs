@@ -1120,6 +1120,41 @@ fn reduce_first_dim_f32(
     inner_size: usize, // number of columns (output positions)
     dim_stride: isize, // stride between rows
 ) -> Vec<f32> {
+    // spillover patch: blocks of rows in parallel, each into its own partial sum, the partials
+    // then added in block order. The blocks depend on the shape only, not on the thread
+    // count, so results stay the same from run to run and from 1 to N threads. (Upstream ran
+    // this on one thread; in training it is the bias/LayerNorm parameter gradient.)
+    #[cfg(all(feature = "simd", feature = "rayon"))]
+    if dim_size >= 2 && dim_size * inner_size >= crate::ops::ELEMENTWISE_PARALLEL_MIN {
+        let rows_per_block = (4 * crate::ops::ELEMENTWISE_CHUNK / inner_size).max(1);
+        let blocks = dim_size.div_ceil(rows_per_block);
+        if blocks > 1 {
+            let partials: Vec<Vec<f32>> = (0..blocks)
+                .into_par_iter()
+                .map(|block| {
+                    let first = block * rows_per_block;
+                    let rows = rows_per_block.min(dim_size - first);
+                    let mut acc = aligned::alloc_aligned_zeroed::<f32>(inner_size);
+                    let start = (start_offset as isize + first as isize * dim_stride) as usize;
+                    kernels::scatter_add_f32(
+                        &data[start..],
+                        &mut acc,
+                        rows,
+                        inner_size,
+                        dim_stride as usize,
+                    );
+                    aligned::to_vec(acc)
+                })
+                .collect();
+            let mut parts = partials.into_iter();
+            let mut result = parts.next().expect("at least two blocks");
+            for part in parts {
+                result.iter_mut().zip(&part).for_each(|(r, p)| *r += p);
+            }
+            return result;
+        }
+    }
+
     #[cfg(feature = "simd")]
     {
         // Use aligned allocation for optimal SIMD scatter-add
@@ -1169,7 +1204,20 @@ fn reduce_last_dim_f32(
     #[cfg(feature = "simd")]
     if matches!(op, ReduceOp::Sum) && outer_stride == dim_size as isize {
         let mut result = vec![0.0f32; rows];
-        kernels::sum_rows_f32(&data[start_offset..], &mut result, rows, dim_size);
+        let data = &data[start_offset..start_offset + rows * dim_size];
+        // spillover patch: blocks of rows in parallel (each row's sum is unchanged).
+        #[cfg(feature = "rayon")]
+        if rows > 1 && rows * dim_size >= crate::ops::ELEMENTWISE_PARALLEL_MIN {
+            let rows_per_task = (crate::ops::ELEMENTWISE_CHUNK / dim_size).max(1);
+            result
+                .par_chunks_mut(rows_per_task)
+                .zip(data.par_chunks(rows_per_task * dim_size))
+                .for_each(|(out, rows_data)| {
+                    kernels::sum_rows_f32(rows_data, out, out.len(), dim_size)
+                });
+            return result;
+        }
+        kernels::sum_rows_f32(data, &mut result, rows, dim_size);
         return result;
     }
 

@@ -8,13 +8,16 @@ use macerator::{Scalar, Simd, VBitAnd, VBitOr, VBitXor, vload_unaligned, vstore_
 #[cfg(feature = "rayon")]
 use rayon::prelude::*;
 
-/// Threshold for parallel execution (elements).
-/// For memory-bound operations, parallelism helps when data exceeds L3 cache.
+/// Threshold for parallel execution (elements). spillover patch: was 4 Mi elements ("helps
+/// when data exceeds L3"); on x86 one core does not saturate L2/L3 bandwidth, and in training
+/// these ops ran on one core while the others waited: a ViT-Ti step spent ~40 % of its wall
+/// time in such serial ops on two cores. Above 64 Ki elements (256 KiB of f32) the rayon
+/// dispatch (a few microseconds) is repaid; see `crate::ops::ELEMENTWISE_PARALLEL_MIN`.
 #[cfg(feature = "rayon")]
-const PARALLEL_THRESHOLD: usize = 4 * 1024 * 1024;
+const PARALLEL_THRESHOLD: usize = crate::ops::ELEMENTWISE_PARALLEL_MIN;
 
 #[cfg(feature = "rayon")]
-const CHUNK_SIZE: usize = 4096;
+const CHUNK_SIZE: usize = crate::ops::ELEMENTWISE_CHUNK;
 
 // ============================================================================
 // f32 in-place binary ops

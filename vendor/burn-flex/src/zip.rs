@@ -755,12 +755,12 @@ mod tests {
 
     /// Run `zip_apply_inplace` over `dst`, given that `dst_layout` is
     /// the dense side. Returns `None` if the nest declines the pair.
-    fn apply_inplace<E: Copy>(
+    fn apply_inplace<E: Copy + Send + Sync>(
         dst: &mut [E],
         dst_layout: &Layout,
         src: &[E],
         src_layout: &Layout,
-        op: impl Fn(E, E) -> E,
+        op: impl Fn(E, E) -> E + Sync,
     ) -> Option<()> {
         let nest = collapse_for_zip(dst_layout, src_layout)?;
         if !nest.lhs_is_dense_from_zero() {
@@ -768,6 +768,36 @@ mod tests {
         }
         zip_apply_inplace(&nest, dst, src, op);
         Some(())
+    }
+
+    /// spillover patch: above `ELEMENTWISE_PARALLEL_MIN` elements the nests are split over
+    /// rayon by rows of the outer dim; every broadcast orientation, a transposed operand and
+    /// a fully contiguous pair (one long run) must still match the per-element reference.
+    #[test]
+    fn test_parallel_split_matches_reference() {
+        let full = [301usize, 7, 41];
+        let numel: usize = full.iter().product();
+        assert!(numel >= crate::ops::ELEMENTWISE_PARALLEL_MIN);
+        let dense = Layout::contiguous(Shape::from(full.to_vec()));
+        let data: Vec<f32> = (0..numel).map(|i| (i % 977) as f32 * 0.5).collect();
+        let transposed = Layout::contiguous(Shape::from(vec![41, 7, 301])).permute(&[2, 1, 0]);
+        let mut cases = vec![(dense.clone(), data.clone()), (transposed, data.clone())];
+        for shape in [[301, 1, 41], [1, 7, 41], [301, 7, 1], [1, 1, 41]] {
+            let len: usize = shape.iter().product();
+            let values = (0..len).map(|i| i as f32 - 3.0).collect();
+            cases.push((broadcast_layout(&shape, &full), values));
+        }
+        for (layout, values) in &cases {
+            let op = |a: f32, b: f32| a * 2.0 - b;
+            let want = reference(&data, &dense, values, layout, op);
+            let got = zip_map(&data, &dense, values, layout, op).unwrap();
+            assert_eq!(got, want, "zip_map, rhs strides {:?}", layout.strides());
+            let got = zip_map(values, layout, &data, &dense, |b, a| op(a, b)).unwrap();
+            assert_eq!(got, want, "zip_map swapped, strides {:?}", layout.strides());
+            let mut dst = data.clone();
+            apply_inplace(&mut dst, &dense, values, layout, op).unwrap();
+            assert_eq!(dst, want, "in place, rhs strides {:?}", layout.strides());
+        }
     }
 
     #[test]

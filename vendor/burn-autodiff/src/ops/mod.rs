@@ -3,6 +3,7 @@ mod backward;
 mod base;
 mod bool_tensor;
 mod distributed;
+mod fused;
 mod int_tensor;
 mod module;
 mod qtensor;

@@ -2028,7 +2028,21 @@ impl<B: Backend, C: CheckpointStrategy> ModuleOps<Autodiff<B, C>> for Autodiff<B
         attn_bias: Option<FloatTensor<Autodiff<B, C>>>,
         options: AttentionModuleOptions,
     ) -> FloatTensor<Autodiff<B, C>> {
+        // spillover patch: one node for the plain case (see `fused.rs`).
+        if super::fused::is_plain_attention(mask.is_some(), attn_bias.is_some(), &options) {
+            return super::fused::attention::<B, C>(query, key, value, options);
+        }
         attention_fallback::<Self>(query, key, value, mask, attn_bias, options)
+    }
+
+    fn layer_norm(
+        tensor: FloatTensor<Autodiff<B, C>>,
+        gamma: FloatTensor<Autodiff<B, C>>,
+        beta: Option<FloatTensor<Autodiff<B, C>>>,
+        epsilon: f64,
+    ) -> FloatTensor<Autodiff<B, C>> {
+        // spillover patch: one node instead of the default composition (see `fused.rs`).
+        super::fused::layer_norm::<B, C>(tensor, gamma, beta, epsilon)
     }
 
     fn ctc_loss(

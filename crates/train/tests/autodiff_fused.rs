@@ -13,22 +13,36 @@ use rand_pcg::Pcg64;
 
 fn values(n: usize, offset: f64, seed: u64) -> Vec<f64> {
     let mut rng = Pcg64::seed_from_u64(seed);
-    (0..n).map(|_| offset + 2.0 * rng.random::<f64>() - 1.0).collect()
+    (0..n)
+        .map(|_| offset + 2.0 * rng.random::<f64>() - 1.0)
+        .collect()
 }
 
-fn tensor<const D: usize>(v: &[f64], shape: [usize; D], device: &Device, dtype: DType) -> Tensor<D> {
+fn tensor<const D: usize>(
+    v: &[f64],
+    shape: [usize; D],
+    device: &Device,
+    dtype: DType,
+) -> Tensor<D> {
     Tensor::from_data(TensorData::new(v.to_vec(), shape), (device, dtype)).require_grad()
 }
 
 fn read<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-    t.into_data().convert::<f64>().try_into_vec::<f64>().unwrap()
+    t.into_data()
+        .convert::<f64>()
+        .try_into_vec::<f64>()
+        .unwrap()
 }
 
 /// Max abs difference relative to the reference's magnitude (at least 1).
 fn rel_err(got: &[f64], want: &[f64]) -> f64 {
     assert_eq!(got.len(), want.len());
     let scale = want.iter().fold(1f64, |m, v| m.max(v.abs()));
-    let diff = got.iter().zip(want).map(|(g, w)| (g - w).abs()).fold(0.0, f64::max);
+    let diff = got
+        .iter()
+        .zip(want)
+        .map(|(g, w)| (g - w).abs())
+        .fold(0.0, f64::max);
     diff / scale
 }
 
@@ -42,7 +56,11 @@ fn output_and_grads<const D: usize, const N: usize>(
     let y = f(&inputs);
     let grads = (y.clone() * dy).sum().backward();
     let mut out = vec![read(y)];
-    out.extend(inputs.iter().map(|t| t.grad(&grads).map(read).unwrap_or_default()));
+    out.extend(
+        inputs
+            .iter()
+            .map(|t| t.grad(&grads).map(read).unwrap_or_default()),
+    );
     out
 }
 
@@ -100,7 +118,10 @@ fn check_layer_norm<const D: usize>(shape: [usize; D], offset: f64, with_beta: b
         assert_eq!(got.len(), want.len());
         for ((g, w), name) in got.iter().zip(&want).zip(names) {
             let err = rel_err(g, w);
-            assert!(err < tol, "{shape:?} {dtype:?} beta={with_beta}: {name} off by {err:e}");
+            assert!(
+                err < tol,
+                "{shape:?} {dtype:?} beta={with_beta}: {name} off by {err:e}"
+            );
         }
     }
 }

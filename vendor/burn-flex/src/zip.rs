@@ -78,8 +78,10 @@ impl ZipNest {
     pub fn outer_range(&self, start: usize, end: usize) -> ZipNest {
         let mut part = *self;
         part.shape[0] = end - start;
-        part.lhs_offset = (self.lhs_offset as isize + start as isize * self.lhs_strides[0]) as usize;
-        part.rhs_offset = (self.rhs_offset as isize + start as isize * self.rhs_strides[0]) as usize;
+        part.lhs_offset =
+            (self.lhs_offset as isize + start as isize * self.lhs_strides[0]) as usize;
+        part.rhs_offset =
+            (self.rhs_offset as isize + start as isize * self.rhs_strides[0]) as usize;
         part
     }
 
@@ -91,7 +93,9 @@ impl ZipNest {
         if !cfg!(feature = "rayon") || numel < crate::ops::ELEMENTWISE_PARALLEL_MIN {
             return outer;
         }
-        crate::ops::ELEMENTWISE_CHUNK.div_ceil(numel / outer).clamp(1, outer)
+        crate::ops::ELEMENTWISE_CHUNK
+            .div_ceil(numel / outer)
+            .clamp(1, outer)
     }
 
     pub fn lhs_is_dense_from_zero(&self) -> bool {
@@ -263,22 +267,31 @@ fn zip_fill<L, R, Out, F>(
     let mut next = || runs.next().expect("zip_fill: output shorter than the nest");
     match (l_st, r_st) {
         (1, 1) => nest.for_each_run(|lb, rb| {
-            let run = next().iter_mut().zip(&lhs[lb..lb + len]).zip(&rhs[rb..rb + len]);
+            let run = next()
+                .iter_mut()
+                .zip(&lhs[lb..lb + len])
+                .zip(&rhs[rb..rb + len]);
             run.for_each(|((o, &a), &b)| {
                 o.write(op(a, b));
             });
         }),
         (1, 0) => nest.for_each_run(|lb, rb| {
             let b = rhs[rb];
-            next().iter_mut().zip(&lhs[lb..lb + len]).for_each(|(o, &a)| {
-                o.write(op(a, b));
-            });
+            next()
+                .iter_mut()
+                .zip(&lhs[lb..lb + len])
+                .for_each(|(o, &a)| {
+                    o.write(op(a, b));
+                });
         }),
         (0, 1) => nest.for_each_run(|lb, rb| {
             let a = lhs[lb];
-            next().iter_mut().zip(&rhs[rb..rb + len]).for_each(|(o, &b)| {
-                o.write(op(a, b));
-            });
+            next()
+                .iter_mut()
+                .zip(&rhs[rb..rb + len])
+                .for_each(|(o, &b)| {
+                    o.write(op(a, b));
+                });
         }),
         _ => nest.for_each_run(|lb, rb| {
             for (i, o) in next().iter_mut().enumerate() {

@@ -64,11 +64,7 @@ fn layer_norm_input_grad<B: Backend>(
 }
 
 /// The normalized input, `1/std` per row, and gamma.
-type LayerNormState<B> = (
-    FloatTensor<B>,
-    FloatTensor<B>,
-    FloatTensor<B>,
-);
+type LayerNormState<B> = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>);
 
 #[derive(Debug)]
 struct LayerNormWithBeta;
@@ -89,7 +85,10 @@ fn layer_norm_backward<B: Backend>(
         grads.register::<B>(node.id, grad_gamma);
     }
     if let Some(node) = node_x {
-        grads.register::<B>(node.id, layer_norm_input_grad::<B>(grad, x_hat, rstd, gamma));
+        grads.register::<B>(
+            node.id,
+            layer_norm_input_grad::<B>(grad, x_hat, rstd, gamma),
+        );
     }
 }
 

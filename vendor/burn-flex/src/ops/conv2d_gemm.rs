@@ -247,7 +247,9 @@ pub(super) fn for_each_sample_chunk<T: Send, S: Default + Send>(
         use rayon::prelude::*;
         out.par_chunks_mut(samples * sample_len)
             .enumerate()
-            .for_each_init(S::default, |scratch, (i, part)| run(part, scratch, i * samples));
+            .for_each_init(S::default, |scratch, (i, part)| {
+                run(part, scratch, i * samples)
+            });
     }
     #[cfg(not(feature = "rayon"))]
     {
@@ -485,7 +487,12 @@ fn weight_grad<T: GemmFloat>(x: &[T], dy: &[T], geo: &Geometry) -> Vec<T> {
 /// group, the gradient `opg x rows`), added in part order. spillover: in parallel over
 /// blocks of 16 output channels, which read one cache line of each partial row at a time
 /// (it ran on one thread, writing with a stride of `rows`: ~2 % of a two-thread ResNet step).
-fn sum_transposed<T: GemmFloat>(partials: &[Vec<T>], groups: usize, opg: usize, rows: usize) -> Vec<T> {
+fn sum_transposed<T: GemmFloat>(
+    partials: &[Vec<T>],
+    groups: usize,
+    opg: usize,
+    rows: usize,
+) -> Vec<T> {
     const BLOCK: usize = 16;
     let mut grad = vec![T::ZERO; groups * opg * rows];
     if partials.is_empty() {
@@ -567,9 +574,12 @@ fn input_grad<T: GemmFloat>(w: &[T], dy: &[T], geo: &Geometry) -> Vec<T> {
         }
     };
 
-    for_each_sample_chunk(&mut dx, sample, chunk, |dx_chunk, (col, gather): &mut (Vec<T>, Vec<T>), b0| {
-        run(dx_chunk, col, gather, b0)
-    });
+    for_each_sample_chunk(
+        &mut dx,
+        sample,
+        chunk,
+        |dx_chunk, (col, gather): &mut (Vec<T>, Vec<T>), b0| run(dx_chunk, col, gather, b0),
+    );
     dx
 }
 
@@ -643,9 +653,12 @@ fn forward<T: GemmFloat>(x: &[T], w: &[T], bias: Option<&[T]>, geo: &Geometry) -
         }
     };
 
-    for_each_sample_chunk(&mut y, sample, chunk, |y_chunk, (col, buf): &mut (Vec<T>, Vec<T>), b0| {
-        run(y_chunk, col, buf, b0)
-    });
+    for_each_sample_chunk(
+        &mut y,
+        sample,
+        chunk,
+        |y_chunk, (col, buf): &mut (Vec<T>, Vec<T>), b0| run(y_chunk, col, buf, b0),
+    );
     y
 }
 

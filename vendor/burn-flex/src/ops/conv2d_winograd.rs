@@ -65,7 +65,13 @@ fn transform_kernels(w: &[f32], c_out: usize, c_in: usize, flip: bool) -> (Vec<f
         for c in 0..cols {
             let (co, ci) = if flip { (c, r) } else { (r, c) };
             let k = &w[(co * c_in + ci) * 9..][..9];
-            let g = |a: usize, b: usize| if flip { k[(2 - a) * 3 + 2 - b] } else { k[a * 3 + b] };
+            let g = |a: usize, b: usize| {
+                if flip {
+                    k[(2 - a) * 3 + 2 - b]
+                } else {
+                    k[a * 3 + b]
+                }
+            };
             // t = G g (4x3), then u = t G^T (4x4); G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
             let mut t = [[0f32; 3]; 4];
             for b in 0..3 {
@@ -178,7 +184,14 @@ fn transform_input(
 /// `A^T m A` of every tile: writes samples `0..nb` of `y` (`[nb, c, h, w]`) from the 16
 /// row-major `c x (nb * tiles)` matrices in `m`, laid out as [`transform_input`]'s; like
 /// it, whole rows of tiles at a time.
-fn transform_output(m: &[f32], s: &Same3x3, c: usize, nb: usize, y: &mut [f32], scratch: &mut Vec<f32>) {
+fn transform_output(
+    m: &[f32],
+    s: &Same3x3,
+    c: usize,
+    nb: usize,
+    y: &mut [f32],
+    scratch: &mut Vec<f32>,
+) {
     let (th, tw) = (s.tiles_h(), s.tiles_w());
     let p_total = nb * th * tw;
     let stride = c * p_total + SKEW;
@@ -226,7 +239,13 @@ fn transform_output(m: &[f32], s: &Same3x3, c: usize, nb: usize, y: &mut [f32], 
 /// The same-size 3x3 convolution of `x` (`[batch, c_in, h, w]`) by `w` (`[c_out, c_in, 3,
 /// 3]`), or with `input_grad` the gradient with respect to the input of that convolution
 /// for the output gradient `x` (`[batch, c_out, h, w]`; the result is `[batch, c_in, h, w]`).
-pub(crate) fn conv3x3_same(x: &[f32], w: &[f32], s: &Same3x3, input_grad: bool, threads: usize) -> Vec<f32> {
+pub(crate) fn conv3x3_same(
+    x: &[f32],
+    w: &[f32],
+    s: &Same3x3,
+    input_grad: bool,
+    threads: usize,
+) -> Vec<f32> {
     let (u, rows, cols) = transform_kernels(w, s.c_out, s.c_in, input_grad);
     // The gemms map `cols` channels in to `rows` channels out.
     let (c_src, c_dst) = (cols, rows);

@@ -295,7 +295,11 @@ fn gemm_output<T: GemmScalar>(shape: Shape, k: usize, write: impl FnOnce(*mut T)
     write(data.as_mut_ptr());
     // SAFETY: the gemms wrote all `len` elements.
     unsafe { data.set_len(len) };
-    FlexTensor::new(Bytes::from_elems(data), Layout::contiguous(shape), T::dtype())
+    FlexTensor::new(
+        Bytes::from_elems(data),
+        Layout::contiguous(shape),
+        T::dtype(),
+    )
 }
 
 /// Strided gemm call for one matrix. Wraps `gemm::gemm` with GemmScalar zero/one.

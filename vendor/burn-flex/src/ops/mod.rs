@@ -75,7 +75,11 @@ where
     R: Copy + Send,
     F: Fn(usize, &mut [core::mem::MaybeUninit<R>]) + Sync,
 {
-    let chunk = if len >= ELEMENTWISE_PARALLEL_MIN { ELEMENTWISE_CHUNK } else { len };
+    let chunk = if len >= ELEMENTWISE_PARALLEL_MIN {
+        ELEMENTWISE_CHUNK
+    } else {
+        len
+    };
     fill_new_vec_chunked(len, chunk, fill)
 }
 

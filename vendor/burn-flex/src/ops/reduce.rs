@@ -2543,15 +2543,26 @@ mod tests {
     #[test]
     fn test_sum_dim_f32_parallel_blocks() {
         let (rows, cols) = (3001usize, 37usize);
-        let data: Vec<f32> = (0..rows * cols).map(|i| ((i * 7919) % 1009) as f32 / 97.0 - 5.0).collect();
+        let data: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i * 7919) % 1009) as f32 / 97.0 - 5.0)
+            .collect();
         let at = |r: usize, c: usize| data[r * cols + c] as f64;
         let tensor = || FlexTensor::from_data(TensorData::new(data.clone(), [rows, cols]));
-        let over_rows: Vec<f32> = Flex::float_sum_dim(tensor(), 0).into_data().to_vec().unwrap();
+        let over_rows: Vec<f32> = Flex::float_sum_dim(tensor(), 0)
+            .into_data()
+            .to_vec()
+            .unwrap();
         for (c, &got) in over_rows.iter().enumerate() {
             let want: f64 = (0..rows).map(|r| at(r, c)).sum();
-            assert!((got as f64 - want).abs() < 1e-5 * want.abs().max(rows as f64), "col {c}");
+            assert!(
+                (got as f64 - want).abs() < 1e-5 * want.abs().max(rows as f64),
+                "col {c}"
+            );
         }
-        let over_cols: Vec<f32> = Flex::float_sum_dim(tensor(), 1).into_data().to_vec().unwrap();
+        let over_cols: Vec<f32> = Flex::float_sum_dim(tensor(), 1)
+            .into_data()
+            .to_vec()
+            .unwrap();
         assert_eq!(over_cols.len(), rows);
         for (r, &got) in over_cols.iter().enumerate() {
             let want: f64 = (0..cols).map(|c| at(r, c)).sum();

@@ -5,9 +5,12 @@
 //! without beta, odd sizes, inputs far from zero mean, a custom attention scale; and the
 //! masked attention, which keeps the composition, unchanged.
 
+mod common;
+
 use burn::tensor::module::{attention, attention_fallback, layer_norm};
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Bool, DType, Device, Tensor, TensorData};
+use common::{read_f64 as read, rel_err};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 
@@ -25,25 +28,6 @@ fn tensor<const D: usize>(
     dtype: DType,
 ) -> Tensor<D> {
     Tensor::from_data(TensorData::new(v.to_vec(), shape), (device, dtype)).require_grad()
-}
-
-fn read<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-    t.into_data()
-        .convert::<f64>()
-        .try_into_vec::<f64>()
-        .unwrap()
-}
-
-/// Max abs difference relative to the reference's magnitude (at least 1).
-fn rel_err(got: &[f64], want: &[f64]) -> f64 {
-    assert_eq!(got.len(), want.len());
-    let scale = want.iter().fold(1f64, |m, v| m.max(v.abs()));
-    let diff = got
-        .iter()
-        .zip(want)
-        .map(|(g, w)| (g - w).abs())
-        .fold(0.0, f64::max);
-    diff / scale
 }
 
 /// Output, then the gradients of every input (empty where an input is unused), of `f` for

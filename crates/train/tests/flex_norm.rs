@@ -6,12 +6,16 @@
 //! running statistics (momentum, biased variance) as burn-nn defines them. And the patched
 //! f32 GELU (vectorizable erf) and its gradient against flex's f64 GELU (libm's `erf`).
 
+mod common;
+
 use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::tensor::activation::gelu;
 use burn::tensor::module::{batch_norm, batch_norm_train};
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
+
+use common::{read_f64 as read, rel_err};
 
 const EPS: f64 = 1e-5;
 
@@ -28,24 +32,6 @@ fn tensor<const D: usize>(
     dtype: DType,
 ) -> Tensor<D> {
     Tensor::from_data(TensorData::new(v.to_vec(), shape), (device, dtype))
-}
-
-fn read<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-    t.into_data()
-        .convert::<f64>()
-        .try_into_vec::<f64>()
-        .unwrap()
-}
-
-/// Max abs difference relative to the reference's magnitude (at least 1).
-fn rel_err(got: &[f64], want: &[f64]) -> f64 {
-    assert_eq!(got.len(), want.len());
-    let scale = want.iter().fold(1f64, |m, v| m.max(v.abs()));
-    got.iter()
-        .zip(want)
-        .map(|(g, w)| (g - w).abs())
-        .fold(0.0, f64::max)
-        / scale
 }
 
 /// Batch norm in f64 over `[batch, channels, spatial]` data: output, mean, biased variance,

@@ -1,4 +1,5 @@
-//! Shared helpers of the integration tests: small in-memory datasets and weight snapshots.
+//! Shared helpers of the integration tests: small in-memory datasets, weight snapshots, and
+//! reading tensors back for comparisons.
 #![allow(dead_code)]
 
 use burn::module::{Module, ModuleVisitor, Param};
@@ -110,4 +111,20 @@ pub fn flex() -> RunOptions {
         backend: BackendChoice::Flex,
         ..RunOptions::default()
     }
+}
+
+/// A tensor's values as f64, in logical order.
+pub fn read_f64<const D: usize>(t: Tensor<D>) -> Vec<f64> {
+    t.into_data()
+        .convert::<f64>()
+        .try_into_vec::<f64>()
+        .unwrap()
+}
+
+/// Max abs difference relative to the reference's magnitude (at least 1).
+pub fn rel_err(got: &[f64], want: &[f64]) -> f64 {
+    assert_eq!(got.len(), want.len());
+    let scale = want.iter().fold(1f64, |m, v| m.max(v.abs()));
+    let diff = got.iter().zip(want).map(|(g, w)| (g - w).abs());
+    diff.fold(0.0, f64::max) / scale
 }

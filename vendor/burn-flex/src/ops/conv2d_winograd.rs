@@ -13,6 +13,12 @@ use alloc::vec::Vec;
 
 /// Elements of one chunk's transformed input (16 x c_in x tiles) to aim for.
 const V_BUDGET: usize = 1 << 18;
+/// Tiles (gemm columns) per chunk to aim for even above the budget: each chunk's 16 gemms pack
+/// all of `U` (16 `c_out x c_in` matrices, 16 MiB at 512 channels), so on 4x4 feature maps (4
+/// tiles per sample) chunks of 8 samples spent their time packing `U`. Measured on the 4x4,
+/// 512-channel layer (forward + gradients, 1 / 2 threads): 175 / 94 ms with no minimum, 157 /
+/// 87 ms with 64, 158 / 86 ms with 256, which however slowed the 8x8 layer by 10 %.
+const MIN_COLUMNS: usize = 64;
 /// Gap between consecutive ones of the 16 matrices (elements). The transforms touch all 16
 /// at once; without a gap their addresses are a multiple of 4 KiB apart, so they compete
 /// for the same L1 sets (this made the transforms 10x slower).
@@ -41,41 +47,36 @@ impl Same3x3 {
         self.tiles_h() * self.tiles_w()
     }
 
-    /// Samples per chunk: within the budget, at least one chunk per thread.
+    /// Samples per chunk: within the budget but at least [`MIN_COLUMNS`] tiles, and at least
+    /// one chunk per thread.
     fn chunk(&self, threads: usize) -> usize {
         let per_sample = 16 * self.c_in.max(self.c_out) * self.tiles();
         let per_thread = self.batch.div_ceil(threads.max(1)).max(1);
-        (V_BUDGET / per_sample.max(1)).clamp(1, per_thread)
+        let for_columns = MIN_COLUMNS.div_ceil(self.tiles().max(1));
+        (V_BUDGET / per_sample.max(1))
+            .max(for_columns)
+            .clamp(1, per_thread)
     }
 }
 
-/// `U = G g G^T` for every (c_out, c_in) kernel, as 16 row-major `c_out x c_in` matrices.
-/// `w` is `[c_out, c_in, 3, 3]`; with `flip`, the kernel used is the input-gradient one,
-/// `w'[ci][co][a][b] = w[co][ci][2 - a][2 - b]` (then the matrices are `c_in x c_out`).
-fn transform_kernels(w: &[f32], c_out: usize, c_in: usize, flip: bool) -> (Vec<f32>, usize, usize) {
-    let (rows, cols) = if flip { (c_in, c_out) } else { (c_out, c_in) };
-    let plane = rows * cols;
+/// `U = G g G^T` for every (c_out, c_in) kernel, as 16 row-major `c_out x c_in` matrices
+/// (`w` is `[c_out, c_in, 3, 3]`). The input gradient needs the transform of the flipped,
+/// transposed kernel; that is `U` itself, read transposed and with the 4x4 index permuted
+/// (see [`flipped`]), so it is never computed.
+fn transform_kernels(w: &[f32], c_out: usize, c_in: usize) -> Vec<f32> {
+    let plane = c_out * c_in;
     let mut u = vec![0f32; 16 * plane];
-    // Row `r` of all 16 matrices: the kernels (r, 0..cols) of the (possibly flipped) weight.
-    // Rows are disjoint, so they run in parallel (this was ~10 % of a two-thread ResNet-18
-    // step on one thread: 2.8 M kernels per step). The address travels as an integer.
+    // Row `co` of all 16 matrices, from the contiguous kernels of output channel `co`. Rows
+    // are disjoint, so they run in parallel (this was ~10 % of a two-thread ResNet-18 step
+    // on one thread: 2.8 M kernels per step). The address travels as an integer.
     let base = u.as_mut_ptr() as usize;
-    let fill_row = |r: usize| {
+    let fill_row = |co: usize| {
         let u = base as *mut f32;
-        for c in 0..cols {
-            let (co, ci) = if flip { (c, r) } else { (r, c) };
-            let k = &w[(co * c_in + ci) * 9..][..9];
-            let g = |a: usize, b: usize| {
-                if flip {
-                    k[(2 - a) * 3 + 2 - b]
-                } else {
-                    k[a * 3 + b]
-                }
-            };
+        for (ci, k) in w[co * c_in * 9..][..c_in * 9].chunks_exact(9).enumerate() {
             // t = G g (4x3), then u = t G^T (4x4); G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
             let mut t = [[0f32; 3]; 4];
             for b in 0..3 {
-                let (g0, g1, g2) = (g(0, b), g(1, b), g(2, b));
+                let (g0, g1, g2) = (k[b], k[3 + b], k[6 + b]);
                 t[0][b] = g0;
                 t[1][b] = 0.5 * (g0 + g1 + g2);
                 t[2][b] = 0.5 * (g0 - g1 + g2);
@@ -89,9 +90,9 @@ fn transform_kernels(w: &[f32], c_out: usize, c_in: usize, flip: bool) -> (Vec<f
                     row[2],
                 ];
                 for (b, val) in v.into_iter().enumerate() {
-                    // SAFETY: in bounds (e < 16, r < rows, c < cols); only this row's task
-                    // writes row r of each matrix, and `u` outlives the loop.
-                    unsafe { *u.add((a * 4 + b) * plane + r * cols + c) = val };
+                    // SAFETY: in bounds (e < 16, co < c_out, ci < c_in); only this row's
+                    // task writes row co of each matrix, and `u` outlives the loop.
+                    unsafe { *u.add((a * 4 + b) * plane + co * c_in + ci) = val };
                 }
             }
         }
@@ -99,11 +100,19 @@ fn transform_kernels(w: &[f32], c_out: usize, c_in: usize, flip: bool) -> (Vec<f
     #[cfg(feature = "rayon")]
     if plane >= 4096 {
         use rayon::prelude::*;
-        (0..rows).into_par_iter().for_each(fill_row);
-        return (u, rows, cols);
+        (0..c_out).into_par_iter().for_each(fill_row);
+        return u;
     }
-    (0..rows).for_each(fill_row);
-    (u, rows, cols)
+    (0..c_out).for_each(fill_row);
+    u
+}
+
+/// The index into `U` of matrix `e` of the flipped kernel's transform. Reversing the columns
+/// of `G` swaps its rows 0 and 3 (`G J = P G`), so `G (J g J) G^T = P (G g G^T) P`: entry
+/// `(a, b)` of the flipped transform is entry `(p(a), p(b))` of `U`.
+fn flipped(e: usize) -> usize {
+    const P: [usize; 4] = [3, 1, 2, 0];
+    P[e / 4] * 4 + P[e % 4]
 }
 
 /// `B^T d B` of every 4x4 tile of samples `b0..b0 + nb`: `v` becomes 16 row-major
@@ -246,9 +255,17 @@ pub(crate) fn conv3x3_same(
     input_grad: bool,
     threads: usize,
 ) -> Vec<f32> {
-    let (u, rows, cols) = transform_kernels(w, s.c_out, s.c_in, input_grad);
-    // The gemms map `cols` channels in to `rows` channels out.
-    let (c_src, c_dst) = (cols, rows);
+    let u = transform_kernels(w, s.c_out, s.c_in);
+    let plane = s.c_out * s.c_in;
+    // The gemms map `c_src` channels in to `c_dst` channels out. Their left operand is U[e]
+    // (`c_out x c_in`, row-major) forward, and U[flipped(e)] read transposed (`c_in x
+    // c_out`) for the input gradient: (column stride, row stride).
+    let (c_src, c_dst, lhs_strides) = if input_grad {
+        (s.c_out, s.c_in, (s.c_in as isize, 1))
+    } else {
+        (s.c_in, s.c_out, (1, s.c_in as isize))
+    };
+    let lhs_matrix = |e: usize| if input_grad { flipped(e) } else { e };
     let out_sample = c_dst * s.h * s.w;
     let mut y = vec![0f32; s.batch * out_sample];
     if y.is_empty() {
@@ -275,9 +292,9 @@ pub(crate) fn conv3x3_same(
                     1,
                     p as isize,
                     false,
-                    u[e * c_dst * c_src..].as_ptr(),
-                    1,
-                    c_src as isize,
+                    u[lhs_matrix(e) * plane..].as_ptr(),
+                    lhs_strides.0,
+                    lhs_strides.1,
                     v[e * v_stride..].as_ptr(),
                     1,
                     p as isize,

@@ -322,10 +322,8 @@ where
     S: Copy + Sync,
     F: Fn(D, S) -> D + Sync,
 {
-    debug_assert!(
-        nest.lhs_is_dense(),
-        "zip_apply_inplace: destination must be dense"
-    );
+    // (spillover patch: upstream debug-asserted `lhs_is_dense` here; `mask_fill` also passes
+    // destinations that cover their storage densely in another order, handled below.)
     if nest.ndim == 0 {
         // All dims were size 1: a single element.
         dst[nest.lhs_offset] = op(dst[nest.lhs_offset], src[nest.rhs_offset]);
@@ -333,6 +331,12 @@ where
     }
     if nest.shape[..nest.ndim].contains(&0) {
         // Empty tensor; `for_each_run` must not be entered.
+        return;
+    }
+    if !nest.lhs_is_dense() {
+        // Dense storage in another order (permuted outer dims): upstream's single pass over
+        // absolute indices.
+        zip_apply_seq(nest, dst, src, &op);
         return;
     }
     // spillover patch: whole rows of the outer collapsed dim per rayon task (was one thread);
@@ -811,6 +815,18 @@ mod tests {
             apply_inplace(&mut dst, &dense, values, layout, op).unwrap();
             assert_eq!(dst, want, "in place, rhs strides {:?}", layout.strides());
         }
+        // A destination that covers its storage densely but with permuted outer dims keeps
+        // the single pass over absolute indices.
+        let permuted = Layout::contiguous(Shape::from(vec![7, 301, 41])).permute(&[1, 0, 2]);
+        let src = broadcast_layout(&[1, 7, 41], &full);
+        let values: Vec<f32> = (0..7 * 41).map(|i| i as f32).collect();
+        let want = reference(&data, &permuted, &values, &src, |a, b| a - b);
+        let nest = collapse_for_zip(&permuted, &src).unwrap();
+        assert!(!nest.lhs_is_dense());
+        let mut dst = data.clone();
+        zip_apply_inplace(&nest, &mut dst, &values, |a, b| a - b);
+        let got: Vec<f32> = StridedIter::new(&permuted).map(|i| dst[i]).collect();
+        assert_eq!(got, want, "in place, permuted destination");
     }
 
     #[test]

@@ -21,13 +21,14 @@ fn values(n: usize, offset: f64, seed: u64) -> Vec<f64> {
         .collect()
 }
 
+/// A leaf tensor that records gradients.
 fn tensor<const D: usize>(
     v: &[f64],
     shape: [usize; D],
     device: &Device,
     dtype: DType,
 ) -> Tensor<D> {
-    Tensor::from_data(TensorData::new(v.to_vec(), shape), (device, dtype)).require_grad()
+    common::tensor_from_f64(v, shape, device, dtype).require_grad()
 }
 
 /// Output, then the gradients of every input (empty where an input is unused), of `f` for

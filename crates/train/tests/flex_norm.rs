@@ -11,11 +11,11 @@ mod common;
 use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::tensor::activation::gelu;
 use burn::tensor::module::{batch_norm, batch_norm_train};
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{DType, Device};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 
-use common::{read_f64 as read, rel_err};
+use common::{read_f64 as read, rel_err, tensor_from_f64 as tensor};
 
 const EPS: f64 = 1e-5;
 
@@ -23,15 +23,6 @@ const EPS: f64 = 1e-5;
 fn values(n: usize, offset: f64, seed: u64) -> Vec<f64> {
     let mut rng = Pcg64::seed_from_u64(seed);
     (0..n).map(|_| offset + rng.random::<f64>() - 0.5).collect()
-}
-
-fn tensor<const D: usize>(
-    v: &[f64],
-    shape: [usize; D],
-    device: &Device,
-    dtype: DType,
-) -> Tensor<D> {
-    Tensor::from_data(TensorData::new(v.to_vec(), shape), (device, dtype))
 }
 
 /// Batch norm in f64 over `[batch, channels, spatial]` data: output, mean, biased variance,

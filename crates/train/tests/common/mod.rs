@@ -128,3 +128,16 @@ pub fn rel_err(got: &[f64], want: &[f64]) -> f64 {
     let diff = got.iter().zip(want).map(|(g, w)| (g - w).abs());
     diff.fold(0.0, f64::max) / scale
 }
+
+/// `v` as a tensor of `shape` on `device`, stored as `dtype`.
+pub fn tensor_from_f64<const D: usize>(
+    v: &[f64],
+    shape: [usize; D],
+    device: &burn::tensor::Device,
+    dtype: burn::tensor::DType,
+) -> Tensor<D> {
+    Tensor::from_data(
+        burn::tensor::TensorData::new(v.to_vec(), shape),
+        (device, dtype),
+    )
+}

@@ -345,20 +345,12 @@ where
     let dst = &mut dst[nest.lhs_offset..nest.lhs_offset + numel];
     let per_outer = numel / nest.shape[0];
     let rows = nest.rows_per_task(numel);
-    let apply = |first_row: usize, dst: &mut [D]| {
+    crate::ops::for_each_chunk_mut(dst, rows * per_outer, |start, dst| {
+        let first_row = start / per_outer;
         let mut part = nest.outer_range(first_row, first_row + dst.len() / per_outer);
         part.lhs_offset = 0;
         zip_apply_seq(&part, dst, src, &op);
-    };
-    #[cfg(feature = "rayon")]
-    if rows < nest.shape[0] {
-        use rayon::prelude::*;
-        dst.par_chunks_mut(rows * per_outer)
-            .enumerate()
-            .for_each(|(i, dst)| apply(i * rows, dst));
-        return;
-    }
-    apply(0, dst);
+    });
 }
 
 /// [`zip_apply_inplace`]'s sequential loop.

@@ -28,6 +28,35 @@ pub(crate) const ELEMENTWISE_PARALLEL_MIN: usize = 1 << 16;
 /// Elements per rayon task in those loops: 64 KiB of f32, big enough to amortize the task.
 pub(crate) const ELEMENTWISE_CHUNK: usize = 1 << 14;
 
+/// Chunk length for a flat element-wise loop over `len` elements: [`ELEMENTWISE_CHUNK`] from
+/// [`ELEMENTWISE_PARALLEL_MIN`] elements, else the whole loop in one piece.
+fn elementwise_chunk(len: usize) -> usize {
+    if len >= ELEMENTWISE_PARALLEL_MIN {
+        ELEMENTWISE_CHUNK
+    } else {
+        len
+    }
+}
+
+/// Runs `f(first_index, part)` on consecutive parts of `data` of `chunk` elements (the last one
+/// shorter): on rayon when there is more than one part, else on the calling thread.
+pub(crate) fn for_each_chunk_mut<E, F>(data: &mut [E], chunk: usize, f: F)
+where
+    E: Send,
+    F: Fn(usize, &mut [E]) + Sync,
+{
+    #[cfg(feature = "rayon")]
+    if chunk > 0 && chunk < data.len() {
+        use rayon::prelude::*;
+        data.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(i, part)| f(i * chunk, part));
+        return;
+    }
+    let _ = chunk;
+    f(0, data);
+}
+
 /// `data[i] = f(data[i])`, over rayon chunks from [`ELEMENTWISE_PARALLEL_MIN`] elements.
 #[inline]
 pub(crate) fn map_inplace<E, F>(data: &mut [E], f: F)
@@ -35,14 +64,9 @@ where
     E: Copy + Send,
     F: Fn(E) -> E + Sync,
 {
-    #[cfg(feature = "rayon")]
-    if data.len() >= ELEMENTWISE_PARALLEL_MIN {
-        use rayon::prelude::*;
-        data.par_chunks_mut(ELEMENTWISE_CHUNK)
-            .for_each(|chunk| chunk.iter_mut().for_each(|x| *x = f(*x)));
-        return;
-    }
-    data.iter_mut().for_each(|x| *x = f(*x));
+    for_each_chunk_mut(data, elementwise_chunk(data.len()), |_, part| {
+        part.iter_mut().for_each(|x| *x = f(*x))
+    });
 }
 
 /// `a[i] = f(a[i], b[i])`, over rayon chunks from [`ELEMENTWISE_PARALLEL_MIN`] elements.
@@ -54,16 +78,10 @@ where
     F: Fn(E, S) -> E + Sync,
 {
     debug_assert_eq!(a.len(), b.len());
-    let seq = |a: &mut [E], b: &[S]| a.iter_mut().zip(b).for_each(|(x, &y)| *x = f(*x, y));
-    #[cfg(feature = "rayon")]
-    if a.len() >= ELEMENTWISE_PARALLEL_MIN {
-        use rayon::prelude::*;
-        a.par_chunks_mut(ELEMENTWISE_CHUNK)
-            .zip(b.par_chunks(ELEMENTWISE_CHUNK))
-            .for_each(|(a, b)| seq(a, b));
-        return;
-    }
-    seq(a, b);
+    for_each_chunk_mut(a, elementwise_chunk(a.len()), |start, part| {
+        let b = &b[start..start + part.len()];
+        part.iter_mut().zip(b).for_each(|(x, &y)| *x = f(*x, y))
+    });
 }
 
 /// A new vector of `len` elements, filled by `fill(first_index, chunk)` over disjoint chunks
@@ -75,36 +93,18 @@ where
     R: Copy + Send,
     F: Fn(usize, &mut [core::mem::MaybeUninit<R>]) + Sync,
 {
-    let chunk = if len >= ELEMENTWISE_PARALLEL_MIN {
-        ELEMENTWISE_CHUNK
-    } else {
-        len
-    };
-    fill_new_vec_chunked(len, chunk, fill)
+    fill_new_vec_chunked(len, elementwise_chunk(len), fill)
 }
 
-/// [`fill_new_vec`] with chunks of `chunk` elements (the last one shorter); one chunk of
-/// `len` or more runs on the calling thread.
+/// [`fill_new_vec`] with chunks of `chunk` elements, as [`for_each_chunk_mut`].
 pub(crate) fn fill_new_vec_chunked<R, F>(len: usize, chunk: usize, fill: F) -> alloc::vec::Vec<R>
 where
     R: Copy + Send,
     F: Fn(usize, &mut [core::mem::MaybeUninit<R>]) + Sync,
 {
     let mut out = alloc::vec::Vec::<R>::with_capacity(len);
-    let spare = &mut out.spare_capacity_mut()[..len];
-    #[cfg(feature = "rayon")]
-    if chunk > 0 && chunk < len {
-        use rayon::prelude::*;
-        spare
-            .par_chunks_mut(chunk)
-            .enumerate()
-            .for_each(|(i, part)| fill(i * chunk, part));
-        // SAFETY: every chunk was written by `fill`.
-        unsafe { out.set_len(len) };
-        return out;
-    }
-    fill(0, spare);
-    // SAFETY: `fill` wrote all `len` elements.
+    for_each_chunk_mut(&mut out.spare_capacity_mut()[..len], chunk, fill);
+    // SAFETY: `fill` wrote every element of every chunk, i.e. all `len`.
     unsafe { out.set_len(len) };
     out
 }

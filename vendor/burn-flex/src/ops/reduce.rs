@@ -2550,7 +2550,7 @@ mod tests {
         let tensor = || FlexTensor::from_data(TensorData::new(data.clone(), [rows, cols]));
         let over_rows: Vec<f32> = Flex::float_sum_dim(tensor(), 0)
             .into_data()
-            .to_vec()
+            .try_to_vec()
             .unwrap();
         for (c, &got) in over_rows.iter().enumerate() {
             let want: f64 = (0..rows).map(|r| at(r, c)).sum();
@@ -2561,7 +2561,7 @@ mod tests {
         }
         let over_cols: Vec<f32> = Flex::float_sum_dim(tensor(), 1)
             .into_data()
-            .to_vec()
+            .try_to_vec()
             .unwrap();
         assert_eq!(over_cols.len(), rows);
         for (r, &got) in over_cols.iter().enumerate() {

@@ -90,7 +90,7 @@ impl ZipNest {
     /// `ELEMENTWISE_CHUNK` elements' worth.
     pub fn rows_per_task(&self, numel: usize) -> usize {
         let outer = self.shape[0];
-        if !cfg!(feature = "rayon") || numel < crate::ops::ELEMENTWISE_PARALLEL_MIN {
+        if !crate::ops::fans_out(numel) {
             return outer;
         }
         crate::ops::ELEMENTWISE_CHUNK
@@ -779,11 +779,33 @@ mod tests {
         Some(())
     }
 
-    /// spillover patch: above `ELEMENTWISE_PARALLEL_MIN` elements the nests are split over
-    /// rayon by rows of the outer dim; every broadcast orientation, a transposed operand and
-    /// a fully contiguous pair (one long run) must still match the per-element reference.
+    /// spillover patch: above `ELEMENTWISE_PARALLEL_MIN` elements, on a pool of more than one
+    /// thread, the nests are split over rayon by rows of the outer dim; every broadcast
+    /// orientation, a transposed operand and a fully contiguous pair (one long run) must still
+    /// match the per-element reference, split or not.
     #[test]
     fn test_parallel_split_matches_reference() {
+        for threads in [1, 3] {
+            on_threads(threads, check_split_against_reference);
+        }
+    }
+
+    /// Runs `f` on a rayon pool of `threads` threads, whatever the machine's core count.
+    fn on_threads(threads: usize, f: fn()) {
+        #[cfg(feature = "rayon")]
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(f);
+        #[cfg(not(feature = "rayon"))]
+        {
+            let _ = threads;
+            f();
+        }
+    }
+
+    fn check_split_against_reference() {
         let full = [301usize, 7, 41];
         let numel: usize = full.iter().product();
         assert!(numel >= crate::ops::ELEMENTWISE_PARALLEL_MIN);

@@ -28,10 +28,28 @@ pub(crate) const ELEMENTWISE_PARALLEL_MIN: usize = 1 << 16;
 /// Elements per rayon task in those loops: 64 KiB of f32, big enough to amortize the task.
 pub(crate) const ELEMENTWISE_CHUNK: usize = 1 << 14;
 
+/// Whether a flat element-wise loop over `len` elements fans out over rayon: from
+/// [`ELEMENTWISE_PARALLEL_MIN`] elements, and only when the pool has more than one thread.
+/// With one, rayon hands the loop to its single worker and parks the caller: a wake-up, a
+/// sleep and a move of the data to another core's cache per op, for no parallelism
+/// (~3 % of a one-thread ViT-Ti step).
+#[inline]
+pub(crate) fn fans_out(len: usize) -> bool {
+    #[cfg(feature = "rayon")]
+    {
+        len >= ELEMENTWISE_PARALLEL_MIN && rayon::current_num_threads() > 1
+    }
+    #[cfg(not(feature = "rayon"))]
+    {
+        let _ = len;
+        false
+    }
+}
+
 /// Chunk length for a flat element-wise loop over `len` elements: [`ELEMENTWISE_CHUNK`] from
 /// [`ELEMENTWISE_PARALLEL_MIN`] elements, else the whole loop in one piece.
 fn elementwise_chunk(len: usize) -> usize {
-    if len >= ELEMENTWISE_PARALLEL_MIN {
+    if fans_out(len) {
         ELEMENTWISE_CHUNK
     } else {
         len

@@ -1207,7 +1207,7 @@ fn reduce_last_dim_f32(
         let data = &data[start_offset..start_offset + rows * dim_size];
         // spillover patch: blocks of rows in parallel (each row's sum is unchanged).
         #[cfg(feature = "rayon")]
-        if rows > 1 && rows * dim_size >= crate::ops::ELEMENTWISE_PARALLEL_MIN {
+        if rows > 1 && crate::ops::fans_out(rows * dim_size) {
             let rows_per_task = (crate::ops::ELEMENTWISE_CHUNK / dim_size).max(1);
             result
                 .par_chunks_mut(rows_per_task)

@@ -8,14 +8,13 @@ use macerator::{Scalar, Simd, VBitAnd, VBitOr, VBitXor, vload_unaligned, vstore_
 #[cfg(feature = "rayon")]
 use rayon::prelude::*;
 
-/// Threshold for parallel execution (elements). spillover patch: was 4 Mi elements ("helps
-/// when data exceeds L3"); on x86 one core does not saturate L2/L3 bandwidth, and in training
-/// these ops ran on one core while the others waited: a ViT-Ti step spent ~40 % of its wall
-/// time in such serial ops on two cores. Above 64 Ki elements (256 KiB of f32) the rayon
-/// dispatch (a few microseconds) is repaid; see `crate::ops::ELEMENTWISE_PARALLEL_MIN`.
-#[cfg(feature = "rayon")]
-const PARALLEL_THRESHOLD: usize = crate::ops::ELEMENTWISE_PARALLEL_MIN;
+// spillover patch: these kernels fan out when `crate::ops::fans_out` says so (from 64 Ki
+// elements on a pool of more than one thread). Upstream's threshold was 4 Mi elements ("helps
+// when data exceeds L3"); on x86 one core does not saturate L2/L3 bandwidth, and in training
+// these ops ran on one core while the others waited: a ViT-Ti step spent ~40 % of its wall
+// time in such serial ops on two cores.
 
+/// Elements per rayon task.
 #[cfg(feature = "rayon")]
 const CHUNK_SIZE: usize = crate::ops::ELEMENTWISE_CHUNK;
 
@@ -34,7 +33,7 @@ macro_rules! define_inplace_f32_op {
             debug_assert_eq!(a.len(), b.len());
 
             #[cfg(feature = "rayon")]
-            if a.len() >= PARALLEL_THRESHOLD {
+            if crate::ops::fans_out(a.len()) {
                 $par_fn(a, b);
                 return;
             }
@@ -126,7 +125,7 @@ define_inplace_f32_op!(
 #[inline]
 pub fn abs_inplace_f32(a: &mut [f32]) {
     #[cfg(feature = "rayon")]
-    if a.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(a.len()) {
         abs_inplace_f32_par(a);
         return;
     }
@@ -164,7 +163,7 @@ fn abs_inplace_f32_par(a: &mut [f32]) {
 #[inline]
 pub fn recip_inplace_f32(a: &mut [f32]) {
     #[cfg(feature = "rayon")]
-    if a.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(a.len()) {
         recip_inplace_f32_par(a);
         return;
     }
@@ -222,7 +221,7 @@ pub fn cmp_f32(a: &[f32], b: &[f32], out: &mut [u8], op: CmpOp) {
     debug_assert_eq!(a.len(), out.len());
 
     #[cfg(feature = "rayon")]
-    if a.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(a.len()) {
         cmp_f32_par(a, b, out, op);
         return;
     }
@@ -288,7 +287,7 @@ pub fn cmp_scalar_f32(a: &[f32], scalar: f32, out: &mut [u8], op: CmpOp) {
     debug_assert_eq!(a.len(), out.len());
 
     #[cfg(feature = "rayon")]
-    if a.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(a.len()) {
         cmp_scalar_f32_par(a, scalar, out, op);
         return;
     }
@@ -359,7 +358,7 @@ macro_rules! define_bool_binary_u8_op {
             debug_assert_eq!(a.len(), out.len());
 
             #[cfg(feature = "rayon")]
-            if a.len() >= PARALLEL_THRESHOLD {
+            if crate::ops::fans_out(a.len()) {
                 $par_fn(a, b, out);
                 return;
             }
@@ -407,7 +406,7 @@ macro_rules! define_bool_binary_u8_op {
             debug_assert_eq!(a.len(), b.len());
 
             #[cfg(feature = "rayon")]
-            if a.len() >= PARALLEL_THRESHOLD {
+            if crate::ops::fans_out(a.len()) {
                 $inplace_par(a, b);
                 return;
             }
@@ -471,7 +470,7 @@ pub fn bool_not_u8(a: &[u8], out: &mut [u8]) {
     debug_assert_eq!(a.len(), out.len());
 
     #[cfg(feature = "rayon")]
-    if a.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(a.len()) {
         bool_not_u8_par(a, out);
         return;
     }
@@ -516,7 +515,7 @@ fn bool_not_u8_par(a: &[u8], out: &mut [u8]) {
 #[inline]
 pub fn bool_not_inplace_u8(a: &mut [u8]) {
     #[cfg(feature = "rayon")]
-    if a.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(a.len()) {
         bool_not_inplace_u8_par(a);
         return;
     }
@@ -573,7 +572,7 @@ pub fn mask_where_f32(tensor: &[f32], mask: &[u8], value: &[f32], out: &mut [f32
     let o = bytemuck::cast_slice_mut::<f32, u32>(out);
 
     #[cfg(feature = "rayon")]
-    if tensor.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(tensor.len()) {
         mask_where_u32_par(t, mask, v, o);
         return;
     }
@@ -593,7 +592,7 @@ pub fn mask_where_f64(tensor: &[f64], mask: &[u8], value: &[f64], out: &mut [f64
     let o = bytemuck::cast_slice_mut::<f64, u64>(out);
 
     #[cfg(feature = "rayon")]
-    if tensor.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(tensor.len()) {
         mask_where_u64_par(t, mask, v, o);
         return;
     }
@@ -613,7 +612,7 @@ pub fn mask_where_i64(tensor: &[i64], mask: &[u8], value: &[i64], out: &mut [i64
     let o = bytemuck::cast_slice_mut::<i64, u64>(out);
 
     #[cfg(feature = "rayon")]
-    if tensor.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(tensor.len()) {
         mask_where_u64_par(t, mask, v, o);
         return;
     }
@@ -629,7 +628,7 @@ pub fn mask_where_u8(tensor: &[u8], mask: &[u8], value: &[u8], out: &mut [u8]) {
     debug_assert_eq!(tensor.len(), out.len());
 
     #[cfg(feature = "rayon")]
-    if tensor.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(tensor.len()) {
         mask_where_u8_par(tensor, mask, value, out);
         return;
     }
@@ -648,7 +647,7 @@ pub fn mask_fill_f32(tensor: &[f32], mask: &[u8], fill_value: f32, out: &mut [f3
     let fill_bits = fill_value.to_bits();
 
     #[cfg(feature = "rayon")]
-    if tensor.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(tensor.len()) {
         mask_fill_u32_par(t, mask, fill_bits, o);
         return;
     }
@@ -667,7 +666,7 @@ pub fn mask_fill_f64(tensor: &[f64], mask: &[u8], fill_value: f64, out: &mut [f6
     let fill_bits = fill_value.to_bits();
 
     #[cfg(feature = "rayon")]
-    if tensor.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(tensor.len()) {
         mask_fill_u64_par(t, mask, fill_bits, o);
         return;
     }
@@ -686,7 +685,7 @@ pub fn mask_fill_i64(tensor: &[i64], mask: &[u8], fill_value: i64, out: &mut [i6
     let fill_bits = fill_value as u64;
 
     #[cfg(feature = "rayon")]
-    if tensor.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(tensor.len()) {
         mask_fill_u64_par(t, mask, fill_bits, o);
         return;
     }
@@ -701,7 +700,7 @@ pub fn mask_fill_u8(tensor: &[u8], mask: &[u8], fill_value: u8, out: &mut [u8]) 
     debug_assert_eq!(tensor.len(), out.len());
 
     #[cfg(feature = "rayon")]
-    if tensor.len() >= PARALLEL_THRESHOLD {
+    if crate::ops::fans_out(tensor.len()) {
         mask_fill_u8_par(tensor, mask, fill_value, out);
         return;
     }

@@ -83,8 +83,8 @@ fn exp_nonpositive(x: f32) -> f32 {
     let r = (clamped - n * LN2_HI) - n * LN2_LO;
     // `n` read from the bits of `shifted` (whose ulp is 1, so its low bits hold `n` over
     // those of ROUND) rather than by `n as i32`: Rust's saturating float-to-int cast is
-    // scalarised by LLVM (one convert, two compares and moves per lane), which made the whole
-    // kernel 4x slower than its arithmetic.
+    // scalarised by LLVM (one convert, two compares and moves per lane): 7.5 vs 4.8 ms for
+    // the forward on 3.2 M elements, one thread.
     let n_int = shifted.to_bits().wrapping_sub(ROUND.to_bits()) as i32;
     let scale = f32::from_bits(((n_int + 127) as u32) << 23);
     let e = horner(&TAYLOR, r) * scale;

@@ -6,10 +6,19 @@ Run through scripts/augment-fixtures.sh, which creates .venv-torch with pinned t
 2. For each deterministic functional op and parameter set, runs torchvision.transforms.v2.functional
    on the uint8 *tensor* (the reference) and writes the output as lossless PNG; it also runs the PIL
    back-end and records the max |PIL - tensor| difference so the docs can say where they differ.
-3. Draws 100k parameter sets from the random transforms whose sampling matters (RandomResizedCrop,
+3. Runs the ops whose default in spillover is torchvision's *PIL* back-end (adjust_hue: Pillow's
+   8-bit HSV) on PIL images and writes those outputs too (`pil_cases` in manifest.json; the Rust
+   test requires them bit-identical), plus CRC-32s of Pillow's RGB->HSV and HSV->RGB conversions
+   over all 2^24 inputs (pil_hsv.json).
+4. Draws 100k parameter sets from the random transforms whose sampling matters (RandomResizedCrop,
    RandomErasing) and writes their statistics to random_stats.json.
+5. Records the parameter names of every torchvision.transforms.v2.functional the registry names a
+   deterministic op after (signatures.json), so a test checks that the op takes the same names.
 Everything goes to manifest.json, which the Rust tests read.
 """
+
+import inspect
+import zlib
 
 import json
 import math
@@ -61,8 +70,8 @@ CASES = [
     ("contrast_0.5", '{ name = "adjust_contrast", contrast_factor = 0.5 }', lambda x: F.adjust_contrast(x, 0.5)),
     ("saturation_1.5", '{ name = "adjust_saturation", saturation_factor = 1.5 }', lambda x: F.adjust_saturation(x, 1.5)),
     ("saturation_0.3", '{ name = "adjust_saturation", saturation_factor = 0.3 }', lambda x: F.adjust_saturation(x, 0.3)),
-    ("hue_0.05", '{ name = "adjust_hue", hue_factor = 0.05 }', lambda x: F.adjust_hue(x, 0.05)),
-    ("hue_-0.3", '{ name = "adjust_hue", hue_factor = -0.3 }', lambda x: F.adjust_hue(x, -0.3)),
+    ("hue_0.05", '{ name = "adjust_hue", hue_factor = 0.05, backend = "tensor" }', lambda x: F.adjust_hue(x, 0.05)),
+    ("hue_-0.3", '{ name = "adjust_hue", hue_factor = -0.3, backend = "tensor" }', lambda x: F.adjust_hue(x, -0.3)),
     ("sharpness_2.0", '{ name = "adjust_sharpness", sharpness_factor = 2.0 }', lambda x: F.adjust_sharpness(x, 2.0)),
     ("sharpness_0.3", '{ name = "adjust_sharpness", sharpness_factor = 0.3 }', lambda x: F.adjust_sharpness(x, 0.3)),
     ("grayscale", '{ name = "rgb_to_grayscale", num_output_channels = 3 }', lambda x: F.rgb_to_grayscale(x, 3)),
@@ -78,7 +87,7 @@ CASES = [
     ("resize_13x29", '{ name = "resize", size = [13, 29] }', lambda x: F.resize(x, [13, 29], antialias=True)),
     ("resized_crop", '{ name = "resized_crop", top = 5, left = 7, height = 20, width = 25, size = [24, 16] }',
      lambda x: F.resized_crop(x, 5, 7, 20, 25, [24, 16], antialias=True)),
-    ("center_crop_20", '{ name = "center_crop", size = 21 }', lambda x: F.center_crop(x, [21, 21])),
+    ("center_crop_20", '{ name = "center_crop", output_size = 21 }', lambda x: F.center_crop(x, [21, 21])),
     ("center_crop_pad", '{ name = "center_crop", size = [50, 31] }', lambda x: F.center_crop(x, [50, 31])),
     ("crop_outside", '{ name = "crop", top = -3, left = 10, height = 20, width = 50 }', lambda x: F.crop(x, -3, 10, 20, 50)),
     ("hflip", '{ name = "horizontal_flip" }', lambda x: F.horizontal_flip(x)),
@@ -99,6 +108,41 @@ CASES = [
     ("erase", '{ name = "erase", i = 3, j = 4, h = 10, w = 12, v = [1, 2, 250] }',
      lambda x: F.erase(x, 3, 4, 10, 12, torch.tensor([1.0, 2.0, 250.0])[:, None, None])),
 ]
+
+# (case name, registry op table, torchvision call on a *PIL* image): spillover's default follows
+# the PIL back-end for these, bit for bit. The shifts cover both signs, the ends of [-0.5, 0.5] and
+# a factor whose shift truncates to 0 (the HSV round trip alone is not the identity).
+PIL_CASES = [
+    (f"pil_hue_{f}", f'{{ name = "adjust_hue", hue_factor = {f} }}', (lambda f: lambda x: F.adjust_hue(x, f))(f))
+    for f in [0.05, -0.3, 0.5, -0.5, 0.137, -0.0021]
+]
+
+# Functional names the registry uses for deterministic ops (the Rust test checks their parameters).
+FUNCTIONALS = ["adjust_brightness", "adjust_contrast", "adjust_saturation", "adjust_hue", "adjust_sharpness",
+               "rgb_to_grayscale", "solarize", "posterize", "invert", "equalize", "autocontrast",
+               "horizontal_flip", "vertical_flip", "gaussian_blur", "crop", "resized_crop", "resize",
+               "center_crop", "rotate", "affine", "erase"]
+
+
+def colours_image():
+    """128 x 128 random colours (every pixel a different draw), for the PIL hue cases."""
+    rng = np.random.default_rng(99)
+    return rng.integers(0, 256, size=(128, 128, 3)).astype(np.uint8)
+
+
+def pil_hsv_crcs():
+    """CRC-32 of Pillow's RGB->HSV of all 2^24 colours (r, g, b in row-major order), and of its
+    HSV->RGB of all 2^24 (h, s, v) triples; also per block of 65,536 (one value of the first
+    channel) so that a failing test says where."""
+    v = np.arange(1 << 24, dtype=np.uint32)
+    arr = np.stack([(v >> 16) & 255, (v >> 8) & 255, v & 255], -1).astype(np.uint8).reshape(4096, 4096, 3)
+    out = {}
+    for key, img in [("rgb_to_hsv", PIL.Image.fromarray(arr).convert("HSV")),
+                     ("hsv_to_rgb", PIL.Image.frombytes("HSV", (4096, 4096), arr.tobytes()).convert("RGB"))]:
+        data = np.asarray(img).reshape(256, -1)
+        out[key] = {"all": zlib.crc32(data.tobytes()), "blocks": [zlib.crc32(b.tobytes()) for b in data]}
+    return out
+
 
 # Ops whose output may legitimately differ from torchvision by more than 1 on a few pixels:
 # nearest-neighbour sampling flips a pixel when a sample point lands within float error of a
@@ -172,6 +216,23 @@ def main():
                 pil_diff = f"n/a ({type(e).__name__})"
             manifest["cases"].append({"case": case, "image": name, "op": op, "expected": fname,
                                       "nearest": case in NEAREST_CASES, "pil_vs_tensor_max_diff": pil_diff})
+    colours = colours_image()
+    PIL.Image.fromarray(colours).save(OUT / "colours.png", optimize=True)
+    manifest["pil_images"] = {"colours": "colours.png"}
+    manifest["pil_cases"] = []
+    for case, op, fn in PIL_CASES:
+        for name, arr in {**images, "colours": colours}.items():
+            out = pil_to_np(fn(PIL.Image.fromarray(arr)))
+            fname = f"{name}__{case}.png"
+            PIL.Image.fromarray(out).save(OUT / fname, optimize=True)
+            x = torch.from_numpy(arr).permute(2, 0, 1).contiguous()
+            tensor_out = fn(x).permute(1, 2, 0).numpy()
+            manifest["pil_cases"].append({"case": case, "image": name, "op": op, "expected": fname,
+                                          "tensor_vs_pil_max_diff": int(np.abs(tensor_out.astype(int) - out.astype(int)).max())})
+    (OUT / "pil_hsv.json").write_text(json.dumps(pil_hsv_crcs()) + "\n")
+    signatures = {name: [p for p in inspect.signature(getattr(F, name)).parameters if p != "inpt"]
+                  for name in FUNCTIONALS}
+    (OUT / "signatures.json").write_text(json.dumps(signatures, indent=1) + "\n")
     stats = {
         "random_resized_crop_default": rrc_stats((375, 500), (0.08, 1.0), (3 / 4, 4 / 3), 100_000),
         "random_resized_crop_scale_0.5": rrc_stats((375, 500), (0.5, 1.0), (3 / 4, 4 / 3), 100_000),
@@ -180,7 +241,8 @@ def main():
     }
     (OUT / "random_stats.json").write_text(json.dumps(stats, indent=1, default=float) + "\n")
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    print(f"wrote {len(manifest['cases'])} cases and random_stats.json to {OUT} "
+    print(f"wrote {len(manifest['cases'])} tensor cases, {len(manifest['pil_cases'])} PIL cases, "
+          f"pil_hsv.json, signatures.json and random_stats.json to {OUT} "
           f"(torch {torch.__version__}, torchvision {torchvision.__version__}, cpu {manifest['cpu_capability']})")
 
 

@@ -54,8 +54,11 @@ fn ops(c: &mut Criterion) {
     g.bench_function("adjust_saturation", |b| {
         b.iter(|| color::adjust_saturation(black_box(img.clone()), 1.3))
     });
-    g.bench_function("adjust_hue", |b| {
-        b.iter(|| color::adjust_hue(black_box(img.clone()), 0.05))
+    g.bench_function("adjust_hue_tensor", |b| {
+        b.iter(|| color::adjust_hue_tensor(black_box(img.clone()), 0.05))
+    });
+    g.bench_function("adjust_hue_pil", |b| {
+        b.iter(|| color::adjust_hue_pil(black_box(img.clone()), 0.05))
     });
     g.bench_function("rgb_to_grayscale", |b| {
         b.iter(|| color::rgb_to_grayscale(black_box(img.clone())))

@@ -81,8 +81,11 @@ fn stages(bytes: &[u8], secs: f64) {
     time("adjust_saturation", &|_| {
         color::adjust_saturation(crop.clone(), 1.2).len()
     });
-    time("adjust_hue", &|_| {
-        color::adjust_hue(crop.clone(), 0.05).len()
+    time("adjust_hue (tensor)", &|_| {
+        color::adjust_hue_tensor(crop.clone(), 0.05).len()
+    });
+    time("adjust_hue (pil)", &|_| {
+        color::adjust_hue_pil(crop.clone(), 0.05).len()
     });
     time("rgb_to_grayscale", &|_| {
         color::rgb_to_grayscale(crop.clone()).len()

@@ -22,6 +22,15 @@ pub enum AugmentError {
         message: String,
     },
 
+    /// A required parameter that is absent.
+    #[error("augmentation `{op}`: parameter `{key}`: is required{detail}")]
+    MissingParam {
+        op: String,
+        key: String,
+        /// What the value should be, e.g. ": a list of op tables" (may be empty).
+        detail: String,
+    },
+
     /// A parameter the op does not take (usually a typo).
     #[error("augmentation `{op}`: unknown parameter `{key}`{hint}; it takes: {valid}", hint = closest_hint(.closest))]
     UnknownParam {
@@ -29,6 +38,15 @@ pub enum AugmentError {
         key: String,
         closest: Option<String>,
         valid: String,
+    },
+
+    /// An error in one entry of a pipeline (`[[augment]]` tables): which entry (1-based) and
+    /// which op, so a config with many tables points at the right one.
+    #[error("[[augment]] entry {index} (`{op}`): {error}")]
+    Entry {
+        index: usize,
+        op: String,
+        error: Box<AugmentError>,
     },
 
     /// An op table without a `name` key, or a pipeline that is not a list of tables.

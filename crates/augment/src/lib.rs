@@ -35,15 +35,23 @@
 //! ## Names
 //! Deterministic ops are registered under their `torchvision.transforms.v2.functional` names
 //! with the same parameter names (`adjust_brightness { brightness_factor }`,
-//! `adjust_hue { hue_factor }`, `resized_crop { top, left, height, width, size }`, ...); random
-//! transforms under their class name in snake_case (`random_resized_crop`, `color_jitter`,
-//! `rand_augment`, ...). `spillover augment list` prints them all with parameters and defaults.
-//! Any op table may carry `p` to be applied with that probability.
+//! `adjust_hue { hue_factor }`, `center_crop { output_size }`, `resized_crop { top, left,
+//! height, width, size }`, ...; a test checks every one against torchvision's signatures); where
+//! the class shares the name and calls a parameter differently, the class's name is accepted too
+//! (`center_crop { size }`). Random transforms are registered under their class name in
+//! snake_case (`random_resized_crop`, `color_jitter`, `rand_augment`, ...). `spillover augment
+//! list` prints them all with parameters and defaults. Any op table may carry `p` to be applied
+//! with that probability. An error in a pipeline names the entry (`[[augment]] entry 2
+//! (`color_jitter`): ...`) and the key at fault; a key is called unknown only if the op does
+//! not take it.
 //!
 //! ## Exactness
 //! Each deterministic op reproduces torchvision's *tensor* back-end on uint8 images to within
 //! 1 on every pixel (tests compare against committed torchvision outputs; see
-//! `tests/fixtures/README.md` for where the PIL back-end differs). Images stay RGB8 between
+//! `tests/fixtures/README.md` for where the PIL back-end differs). Hue is the exception: the
+//! two back-ends differ by up to ~16 levels, and the paper's pipeline ran on PIL images, so
+//! `adjust_hue`, `color_jitter`'s hue and `paper_color_jitter` follow PIL's 8-bit HSV bit for
+//! bit by default ([`ops::color::HueBackend`]; `backend = "tensor"` for the tensor kernel). Images stay RGB8 between
 //! ops, as torchvision's uint8 pipeline does; inside an op, arithmetic runs in f32 (or exact
 //! integers) exactly where torch's does, rounding once at the end like torch.
 //!

@@ -1,5 +1,7 @@
 //! Typed, validated access to one op's TOML table. Each accessor removes the key it reads, so
 //! whatever is left at the end is a typo: [`Params::finish`] names it and the closest valid key.
+//! When the constructor fails part-way, keys it had not reached yet are left over too: those are
+//! not typos, and the constructor's own error is reported (see [`Params::explain_failure`]).
 
 use crate::error::{AugmentError, Result, closest_match};
 use toml::{Table, Value};
@@ -9,7 +11,10 @@ use toml::{Table, Value};
 pub struct Params {
     op: String,
     table: Table,
+    /// Keys an accessor asked for.
     known: Vec<&'static str>,
+    /// Every key the op takes, when its registration documents them.
+    declared: Option<Vec<&'static str>>,
 }
 
 /// An output size: `size = 224` (torchvision: the shorter edge for `resize`, a square for crops)
@@ -36,6 +41,63 @@ impl Params {
             op: op.into(),
             table,
             known: Vec::new(),
+            declared: None,
+        }
+    }
+
+    /// Declares every key the op takes (from its documentation), so that a failed constructor's
+    /// leftovers can be told apart from typos and error messages list all valid keys.
+    pub fn declare(&mut self, keys: impl IntoIterator<Item = &'static str>) {
+        self.declared = Some(keys.into_iter().collect());
+    }
+
+    /// Every key the op is known to take: the declared ones and any an accessor asked for.
+    fn valid_keys(&self) -> Vec<&'static str> {
+        let mut valid = self.known.clone();
+        valid.extend(self.declared.iter().flatten().copied());
+        valid.sort_unstable();
+        valid.dedup();
+        valid
+    }
+
+    fn unknown(&self, key: &str) -> AugmentError {
+        let valid = self.valid_keys();
+        AugmentError::UnknownParam {
+            op: self.op.clone(),
+            key: key.to_string(),
+            closest: closest_match(key, valid.iter().copied()),
+            valid: if valid.is_empty() {
+                "no parameters".into()
+            } else {
+                valid.join(", ")
+            },
+        }
+    }
+
+    /// The error to report when the constructor failed with `error`. Keys still in the table may
+    /// simply not have been reached, so the constructor's error wins, with one exception: when
+    /// it says a key of this op is missing and a key the op does not take is present (any
+    /// undeclared key if the op declares its keys, else one close to the missing key), that key
+    /// is the likely typo and is reported instead.
+    pub fn explain_failure(&self, error: AugmentError) -> AugmentError {
+        let AugmentError::MissingParam {
+            op, key: missing, ..
+        } = &error
+        else {
+            return error;
+        };
+        if *op != self.op {
+            return error;
+        }
+        let valid = self.valid_keys();
+        let typo = self.table.keys().find(|k| {
+            *k != "p"
+                && !valid.contains(&k.as_str())
+                && (self.declared.is_some() || closest_match(k, [missing.as_str()]).is_some())
+        });
+        match typo {
+            Some(k) => self.unknown(k),
+            None => error,
         }
     }
 
@@ -50,6 +112,19 @@ impl Params {
             op: self.op.clone(),
             key: key.to_string(),
             message: message.into(),
+        }
+    }
+
+    /// A required `key` that is absent.
+    pub fn missing(&self, key: &str) -> AugmentError {
+        self.missing_with(key, "")
+    }
+
+    fn missing_with(&self, key: &str, detail: &str) -> AugmentError {
+        AugmentError::MissingParam {
+            op: self.op.clone(),
+            key: key.to_string(),
+            detail: detail.to_string(),
         }
     }
 
@@ -86,7 +161,7 @@ impl Params {
     /// A required number.
     pub fn f64_required(&mut self, key: &'static str) -> Result<f64> {
         match self.take(key) {
-            None => Err(self.bad(key, "is required")),
+            None => Err(self.missing(key)),
             Some(v) => self.number(key, &v),
         }
     }
@@ -161,7 +236,7 @@ impl Params {
     /// A non-negative integer.
     pub fn u64(&mut self, key: &'static str, default: Option<u64>) -> Result<u64> {
         match self.take(key) {
-            None => default.ok_or_else(|| self.bad(key, "is required")),
+            None => default.ok_or_else(|| self.missing(key)),
             Some(Value::Integer(i)) if i >= 0 => Ok(i as u64),
             Some(other) => Err(self.bad(
                 key,
@@ -179,7 +254,7 @@ impl Params {
         hi: i64,
     ) -> Result<i64> {
         let x = match self.take(key) {
-            None => default.ok_or_else(|| self.bad(key, "is required"))?,
+            None => default.ok_or_else(|| self.missing(key))?,
             Some(Value::Integer(i)) => i,
             Some(other) => {
                 return Err(self.bad(
@@ -232,7 +307,7 @@ impl Params {
                 .ok_or_else(|| p.bad(key, format!("sizes must be positive, got {x}")))
         };
         match self.take(key) {
-            None => default.ok_or_else(|| self.bad(key, "is required")),
+            None => default.ok_or_else(|| self.missing(key)),
             Some(Value::Integer(i)) => Ok(Size::Edge(positive(self, i)?)),
             Some(Value::Array(a)) if a.len() == 1 => match a[0] {
                 Value::Integer(i) => Ok(Size::Edge(positive(self, i)?)),
@@ -258,7 +333,7 @@ impl Params {
     /// A list of op tables (for compositions such as `random_apply`).
     pub fn tables(&mut self, key: &'static str) -> Result<Vec<Table>> {
         match self.take(key) {
-            None => Err(self.bad(key, "is required: a list of op tables")),
+            None => Err(self.missing_with(key, ": a list of op tables")),
             Some(Value::Array(items)) => items
                 .into_iter()
                 .map(|v| match v {
@@ -277,22 +352,16 @@ impl Params {
 
     /// Fails on any key no accessor asked for, naming it and the closest valid key.
     pub fn finish(self) -> Result<()> {
-        if let Some(key) = self.table.keys().next() {
-            let mut known = self.known.clone();
-            known.sort_unstable();
-            known.dedup();
-            return Err(AugmentError::UnknownParam {
-                op: self.op.clone(),
-                key: key.clone(),
-                closest: closest_match(key, known.iter().copied()),
-                valid: if known.is_empty() {
-                    "no parameters".into()
-                } else {
-                    known.join(", ")
-                },
-            });
+        match self.table.keys().next() {
+            Some(key) => Err(self.unknown(key)),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// The keys an accessor asked for so far (for tests of the built-in ops' documentation).
+    #[cfg(test)]
+    pub(crate) fn asked(&self) -> &[&'static str] {
+        &self.known
     }
 }
 

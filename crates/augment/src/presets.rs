@@ -13,7 +13,8 @@ use crate::compose::{Pipeline, RandomApply};
 use crate::error::{AugmentError, Result};
 use crate::ops::blur::gaussian_blur;
 use crate::ops::{
-    color, geometry,
+    color::{self, HueBackend},
+    geometry,
     random::{ColorJitter, FnOp, RandomResizedCrop},
 };
 use crate::rng;
@@ -76,10 +77,16 @@ fn check_strength(t: f64, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// The paper's colour recipe at strength `t` in [0, 1].
+/// The paper's colour recipe at strength `t` in [0, 1], hue on PIL's 8-bit HSV (as the paper's
+/// PIL pipeline ran it).
 pub fn paper_color_jitter(t: f64) -> Result<Pipeline> {
+    paper_color_jitter_on(t, HueBackend::Pil)
+}
+
+/// The paper's colour recipe with the hue step on `backend`.
+pub fn paper_color_jitter_on(t: f64, backend: HueBackend) -> Result<Pipeline> {
     check_strength(t, "paper_color_jitter")?;
-    let jitter = ColorJitter::new(0.4 * t, 0.4 * t, 0.1 * t, 0.1 * t);
+    let jitter = ColorJitter::new(0.4 * t, 0.4 * t, 0.1 * t, 0.1 * t).with_hue_backend(backend);
     Ok(Pipeline::new(vec![
         Box::new(RandomApply::new(vec![Box::new(jitter)], 0.8 * t)),
         random_grayscale(0.5 * t),

@@ -90,10 +90,10 @@ mod tests {
             color::adjust_brightness(img.clone(), 1.37).into_raw(),
             color::adjust_contrast(img.clone(), 0.61).into_raw(),
             color::adjust_saturation(img.clone(), 1.8).into_raw(),
-            color::adjust_hue(img.clone(), -0.23).into_raw(),
+            color::adjust_hue_tensor(img.clone(), -0.23).into_raw(),
             color::rgb_to_grayscale(img.clone()).into_raw(),
             color::solarize(img.clone(), 99.5).into_raw(),
-            color::adjust_hue(img.clone(), 0.41).into_raw(),
+            color::adjust_hue_tensor(img.clone(), 0.41).into_raw(),
             geometry::horizontal_flip(img.clone()).into_raw(),
             crate::Normalize::default()
                 .to_chw(img)

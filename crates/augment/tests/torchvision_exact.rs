@@ -1,9 +1,10 @@
-//! Pixel-by-pixel comparison against torchvision's tensor back-end (fixtures written by
-//! `scripts/augment_fixtures.py`), and parameter distributions of the random transforms against
-//! statistics of 100k torchvision draws.
+//! Pixel-by-pixel comparison against torchvision's tensor back-end and, for hue (whose default
+//! is the PIL back-end), against torchvision on PIL images (fixtures written by
+//! `scripts/augment_fixtures.py`); parameter distributions of the random transforms against
+//! statistics of 100k torchvision draws; parameter names against torchvision's functionals.
 
 use serde_json::Value;
-use spillover_augment::ops::{erasing, geometry};
+use spillover_augment::ops::{color, erasing, geometry};
 use spillover_augment::{Image, Registry, rng};
 use std::path::{Path, PathBuf};
 
@@ -85,6 +86,132 @@ fn deterministic_ops_match_torchvision_within_one() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+fn build(registry: &Registry, op: &str) -> Box<dyn spillover_augment::Augmentation> {
+    let table: toml::Table = toml::from_str(&format!("op = {op}")).unwrap();
+    registry
+        .build(table["op"].as_table().unwrap())
+        .unwrap_or_else(|e| panic!("{op}: {e}"))
+}
+
+#[test]
+fn hue_matches_torchvision_on_pil_images_bit_for_bit() {
+    // The default `adjust_hue` is torchvision's PIL kernel (Pillow's 8-bit HSV).
+    let manifest = json("manifest.json");
+    let registry = Registry::default();
+    let cases = manifest["pil_cases"].as_array().unwrap();
+    assert!(cases.len() >= 30, "manifest has {} PIL cases", cases.len());
+    let mut failures = Vec::new();
+    for case in cases {
+        let (name, image, op) = (
+            case["case"].as_str().unwrap(),
+            case["image"].as_str().unwrap(),
+            case["op"].as_str().unwrap(),
+        );
+        let got = build(&registry, op).apply(load(&format!("{image}.png")), &mut rng::seeded(0));
+        let expected = load(case["expected"].as_str().unwrap());
+        let wrong = got
+            .as_raw()
+            .iter()
+            .zip(expected.as_raw())
+            .filter(|(a, b)| a != b)
+            .count();
+        if got.dimensions() != expected.dimensions() || wrong > 0 {
+            failures.push(format!("{name} on {image}: {wrong} values differ"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// zlib's CRC-32 (what the fixture script records).
+fn crc32(bytes: &[u8]) -> u32 {
+    let table: Vec<u32> = (0..256u32)
+        .map(|n| {
+            (0..8).fold(n, |c, _| {
+                if c & 1 == 1 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                }
+            })
+        })
+        .collect();
+    !bytes.iter().fold(!0u32, |c, &b| {
+        table[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8)
+    })
+}
+
+#[test]
+fn pil_hsv_conversions_match_pillow_on_all_inputs() {
+    // Pillow's RGB->HSV on all 2^24 colours and HSV->RGB on all 2^24 triples, as CRC-32s per
+    // block of one first-channel value (pil_hsv.json).
+    let want = json("pil_hsv.json");
+    for (key, f) in [
+        (
+            "rgb_to_hsv",
+            color::pil_rgb_to_hsv as fn(u8, u8, u8) -> [u8; 3],
+        ),
+        ("hsv_to_rgb", color::pil_hsv_to_rgb),
+    ] {
+        let blocks = want[key]["blocks"].as_array().unwrap();
+        let wrong: Vec<usize> = (0..256usize)
+            .filter(|&a| {
+                let out: Vec<u8> = (0..1usize << 16)
+                    .flat_map(|bc| f(a as u8, (bc >> 8) as u8, bc as u8))
+                    .collect();
+                crc32(&out) as u64 != blocks[a].as_u64().unwrap()
+            })
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "{key}: blocks (first channel) {wrong:?} differ from Pillow"
+        );
+    }
+}
+
+#[test]
+fn deterministic_ops_take_torchvision_functional_parameter_names() {
+    // signatures.json: the parameters of each torchvision.transforms.v2.functional the registry
+    // names an op after. The op takes every one of them, and no other name except the class's
+    // alternative (`center_crop { size }`) and our back-end switch (`adjust_hue { backend }`).
+    let signatures = json("signatures.json");
+    let registry = Registry::default();
+    let extras = |op: &str| -> &[&str] {
+        match op {
+            "center_crop" => &["size"],
+            "adjust_hue" => &["backend"],
+            _ => &[],
+        }
+    };
+    let mut checked = 0;
+    for (op, params) in signatures.as_object().unwrap() {
+        let doc = registry
+            .docs()
+            .find(|d| d.name == *op)
+            .unwrap_or_else(|| panic!("no op `{op}`"));
+        let ours: Vec<&str> = doc.params.iter().map(|p| p.key).collect();
+        let theirs: Vec<&str> = params
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        for t in &theirs {
+            assert!(
+                ours.contains(t),
+                "`{op}` does not take torchvision's `{t}` (takes {ours:?})"
+            );
+        }
+        for o in &ours {
+            assert!(
+                theirs.contains(o) || extras(op).contains(o),
+                "`{op}` takes `{o}`, which torchvision's functional does not ({theirs:?})"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "{checked}");
 }
 
 /// |ours - theirs| within `k` standard errors of the difference of two means (n draws each).

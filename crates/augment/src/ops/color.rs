@@ -1,4 +1,5 @@
-//! Colour kernels with torchvision v2's *tensor* semantics on uint8 images.
+//! Colour kernels with torchvision v2's *tensor* semantics on uint8 images, and `adjust_hue` also
+//! with its PIL semantics (Pillow's 8-bit HSV), the default: see [`HueBackend`].
 //!
 //! torchvision converts to float32, computes, clamps to [0, 255] and casts back with `.to(uint8)`,
 //! which truncates. Where the result depends on one channel value only (brightness, contrast,
@@ -303,10 +304,115 @@ pub fn adjust_sharpness(img: Image, factor: f64) -> Image {
     out
 }
 
-/// `adjust_hue(hue_factor)`: RGB → HSV, rotate hue, HSV → RGB, in torch's f32 arithmetic
-/// (`_rgb_to_hsv`, `remainder_`, `_hsv_to_rgb`, then `* 255.999` and truncation), written
-/// without branches so that sixteen pixels go through the vector units at once.
-pub fn adjust_hue(mut img: Image, hue_factor: f64) -> Image {
+/// Which of torchvision's two `adjust_hue` kernels to follow. They differ by up to ~13 levels:
+/// PIL quantizes hue to 256 steps, the tensor kernel works in float.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HueBackend {
+    /// PIL images, what the paper's pipeline (ImageFolder + transforms on PIL) ran: Pillow's
+    /// `convert("HSV")`, the hue channel shifted as uint8 (mod 256), `convert("RGB")`
+    /// (`torchvision.transforms._functional_pil.adjust_hue`). The default.
+    #[default]
+    Pil,
+    /// uint8 tensors: float32 HSV (`_functional_tensor`/v2 `adjust_hue_image`).
+    Tensor,
+}
+
+impl HueBackend {
+    /// The TOML names, default first.
+    pub const NAMES: [&'static str; 2] = ["pil", "tensor"];
+
+    /// `"pil"` or `"tensor"`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "pil" => Some(HueBackend::Pil),
+            "tensor" => Some(HueBackend::Tensor),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HueBackend::Pil => "pil",
+            HueBackend::Tensor => "tensor",
+        }
+    }
+}
+
+/// `adjust_hue(hue_factor)` on the chosen back-end (`hue_factor` in [-0.5, 0.5]).
+pub fn adjust_hue(img: Image, hue_factor: f64, backend: HueBackend) -> Image {
+    match backend {
+        HueBackend::Pil => adjust_hue_pil(img, hue_factor),
+        HueBackend::Tensor => adjust_hue_tensor(img, hue_factor),
+    }
+}
+
+/// `adjust_hue` on PIL images: `h, s, v = img.convert("HSV").split()`, `h += uint8(hue_factor *
+/// 255)` with wrap-around, `merge("HSV", (h, s, v)).convert("RGB")`. The shift is
+/// `np.array(hue_factor * 255).astype(np.uint8)`: truncation toward zero, negative values wrapped
+/// modulo 256 (what the C cast does on x86-64, where the paper's models were trained).
+pub fn adjust_hue_pil(mut img: Image, hue_factor: f64) -> Image {
+    let shift = (hue_factor * 255.0) as i32 as u8;
+    for px in img.chunks_exact_mut(3) {
+        let [h, s, v] = pil_rgb_to_hsv(px[0], px[1], px[2]);
+        px.copy_from_slice(&pil_hsv_to_rgb(h.wrapping_add(shift), s, v));
+    }
+    img
+}
+
+/// Pillow's `rgb2hsv_row` (libImaging/Convert.c): float and double arithmetic exactly where the C
+/// code has them (`2.0 + rc - bc` and `h / 6.0 + 1.0` are evaluated in double, stored in float).
+pub fn pil_rgb_to_hsv(r: u8, g: u8, b: u8) -> [u8; 3] {
+    let maxc = r.max(g).max(b);
+    let minc = r.min(g).min(b);
+    if maxc == minc {
+        return [0, 0, maxc];
+    }
+    let cr = (maxc - minc) as f32;
+    let s = cr / maxc as f32;
+    let rc = (maxc - r) as f32 / cr;
+    let gc = (maxc - g) as f32 / cr;
+    let bc = (maxc - b) as f32 / cr;
+    let h: f32 = if r == maxc {
+        bc - gc
+    } else if g == maxc {
+        (2.0 + rc as f64 - bc as f64) as f32
+    } else {
+        (4.0 + gc as f64 - rc as f64) as f32
+    };
+    let h = ((h as f64 / 6.0 + 1.0) % 1.0) as f32;
+    let clip8 = |x: f64| (x as i32).clamp(0, 255) as u8;
+    [clip8(h as f64 * 255.0), clip8(s as f64 * 255.0), maxc]
+}
+
+/// Pillow's `hsv2rgb` (libImaging/Convert.c), same float/double mix; `round` is C's (half away
+/// from zero).
+pub fn pil_hsv_to_rgb(h: u8, s: u8, v: u8) -> [u8; 3] {
+    if s == 0 {
+        return [v, v, v];
+    }
+    let h6 = h as f32 as f64 * 6.0 / 255.0;
+    let i = h6.floor() as i32;
+    let f = (h6 - i as f32 as f64) as f32;
+    let fs = (s as f32 as f64 / 255.0) as f32;
+    let vf = v as f32 as f64;
+    let clip8 = |x: f64| (x.round() as i32).clamp(0, 255) as u8;
+    let p = clip8(vf * (1.0 - fs as f64));
+    let q = clip8(vf * (1.0 - (fs * f) as f64));
+    let t = clip8(vf * (1.0 - fs as f64 * (1.0 - f as f64)));
+    match i % 6 {
+        0 => [v, t, p],
+        1 => [q, v, p],
+        2 => [p, v, t],
+        3 => [p, q, v],
+        4 => [t, p, v],
+        _ => [v, p, q],
+    }
+}
+
+/// `adjust_hue(hue_factor)` on uint8 tensors: RGB → HSV, rotate hue, HSV → RGB, in torch's f32
+/// arithmetic (`_rgb_to_hsv`, `remainder_`, `_hsv_to_rgb`, then `* 255.999` and truncation),
+/// written without branches so that sixteen pixels go through the vector units at once.
+pub fn adjust_hue_tensor(mut img: Image, hue_factor: f64) -> Image {
     hue_lanes(&mut img, hue_factor as f32);
     img
 }
@@ -419,7 +525,7 @@ mod tests {
     #[test]
     fn hue_rotation_moves_primaries_and_keeps_greys() {
         let i = img(&[[255, 0, 0], [128, 128, 128], [0, 255, 0]]);
-        let out = adjust_hue(i.clone(), 1.0 / 3.0);
+        let out = adjust_hue_tensor(i.clone(), 1.0 / 3.0);
         assert_eq!(
             &out.as_raw()[..3],
             &[0, 255, 0],
@@ -427,7 +533,7 @@ mod tests {
         );
         assert_eq!(&out.as_raw()[3..6], &[128, 128, 128]);
         assert_eq!(
-            adjust_hue(i.clone(), 0.0).as_raw(),
+            adjust_hue_tensor(i.clone(), 0.0).as_raw(),
             i.as_raw(),
             "zero shift is the identity"
         );

@@ -61,6 +61,12 @@ const INTERP_NEAREST: (&str, &str, &str) = (
     "\"nearest\" or \"bilinear\"",
 );
 const CENTER: (&str, &str, &str) = ("center", "image centre", "[x, y] pivot in pixels");
+const BACKEND: (&str, &str, &str) = (
+    "backend",
+    "\"pil\"",
+    "hue arithmetic: \"pil\" (8-bit HSV, as on PIL images: the paper's pipeline) or \"tensor\" (float HSV, as on uint8 tensors)",
+);
+const INTERP_BILINEAR: (&str, &str, &str) = ("interpolation", "\"bilinear\"", "only \"bilinear\"");
 
 const BUILTINS: &[Builtin] = &[
     // --- functional, deterministic ---
@@ -107,13 +113,15 @@ const BUILTINS: &[Builtin] = &[
     ),
     (
         "adjust_hue",
-        "rotate hue in HSV",
-        &[("hue_factor", "required", "in [-0.5, 0.5]")],
+        "rotate hue in HSV (PIL's 8-bit HSV unless backend = \"tensor\")",
+        &[("hue_factor", "required", "in [-0.5, 0.5]"), BACKEND],
         |p, _| {
             let f = p.f64_in("hue_factor", None, -0.5, 0.5)?;
-            Ok(FnOp::boxed(format!("adjust_hue({f})"), move |i, _| {
-                color::adjust_hue(i, f)
-            }))
+            let backend = hue_backend(p)?;
+            Ok(FnOp::boxed(
+                format!("adjust_hue({f}, {})", backend.name()),
+                move |i, _| color::adjust_hue(i, f, backend),
+            ))
         },
     ),
     (
@@ -134,7 +142,7 @@ const BUILTINS: &[Builtin] = &[
     (
         "rgb_to_grayscale",
         "luma in all channels",
-        &[("num_output_channels", "3", "1 or 3; images stay RGB")],
+        &[("num_output_channels", "1", "1 or 3; images stay RGB")],
         grayscale_from,
     ),
     (
@@ -225,6 +233,7 @@ const BUILTINS: &[Builtin] = &[
             ("height", "required", ""),
             ("width", "required", ""),
             ("size", "required", "n or [h, w]"),
+            INTERP_BILINEAR,
             ("antialias", "true", "only true"),
         ],
         |p, _| {
@@ -243,6 +252,7 @@ const BUILTINS: &[Builtin] = &[
         &[
             ("size", "required", "n (shorter edge) or [h, w]"),
             ("max_size", "none", "cap on the longer edge"),
+            INTERP_BILINEAR,
             ("antialias", "true", "only true"),
         ],
         |p, _| {
@@ -265,9 +275,30 @@ const BUILTINS: &[Builtin] = &[
     (
         "center_crop",
         "crop the centre (zero padding if larger)",
-        &[("size", "required", "n or [h, w]")],
+        &[
+            (
+                "output_size",
+                "required",
+                "n or [h, w] (the functional's name)",
+            ),
+            (
+                "size",
+                "none",
+                "CenterCrop's name for output_size; give one of the two",
+            ),
+        ],
         |p, _| {
-            let (h, w) = p.size("size", None)?.square_or_exact();
+            let (h, w) = match (p.has("output_size"), p.has("size")) {
+                (true, true) => {
+                    return Err(p.bad(
+                        "size",
+                        "give output_size (center_crop's name) or size (CenterCrop's), not both",
+                    ));
+                }
+                (false, true) => p.size("size", None)?,
+                _ => p.size("output_size", None)?,
+            }
+            .square_or_exact();
             Ok(FnOp::boxed(
                 format!("center_crop([{h}, {w}])"),
                 move |i, _| geometry::center_crop(&i, h, w),
@@ -340,11 +371,13 @@ const BUILTINS: &[Builtin] = &[
             ("h", "required", ""),
             ("w", "required", ""),
             ("v", "0", "a number, [r, g, b] or \"random\""),
+            ("inplace", "false", "no effect: ops take the image by value"),
         ],
         |p, _| {
             let (i, j) = (p.u64("i", None)? as u32, p.u64("j", None)? as u32);
             let (h, w) = (p.u64("h", None)? as u32, p.u64("w", None)? as u32);
             let v = erase_value(p, "v")?;
+            p.bool("inplace", false)?;
             Ok(FnOp::boxed(
                 format!("erase({i}, {j}, {h}, {w})"),
                 move |img, r| erasing::erase(img, i, j, h, w, v, r),
@@ -359,6 +392,7 @@ const BUILTINS: &[Builtin] = &[
             ("size", "required", "n or [h, w]"),
             ("scale", "[0.08, 1.0]", "area fraction range"),
             ("ratio", "[0.75, 1.3333]", "aspect range"),
+            INTERP_BILINEAR,
             ("antialias", "true", "only true"),
         ],
         |p, _| Ok(Box::new(random::RandomResizedCrop::from_params(p)?)),
@@ -396,6 +430,7 @@ const BUILTINS: &[Builtin] = &[
             ("contrast", "none", "as brightness"),
             ("saturation", "none", "as brightness"),
             ("hue", "none", "v -> [-v, v], within [-0.5, 0.5]"),
+            BACKEND,
         ],
         |p, _| Ok(Box::new(random::ColorJitter::from_params(p)?)),
     ),
@@ -612,10 +647,13 @@ const BUILTINS: &[Builtin] = &[
     (
         "paper_color_jitter",
         "ColorJitter(0.4t,0.4t,0.1t,0.1t) p=0.8t -> RandomGrayscale 0.5t -> RandomSolarize(128) 0.3t",
-        &[("strength", "required", "t in [0, 1]")],
+        &[("strength", "required", "t in [0, 1]"), BACKEND],
         |p, _| {
             let t = p.f64_in("strength", None, 0.0, 1.0)?;
-            Ok(Box::new(presets::paper_color_jitter(t)?))
+            Ok(Box::new(presets::paper_color_jitter_on(
+                t,
+                hue_backend(p)?,
+            )?))
         },
     ),
     (
@@ -724,8 +762,18 @@ fn maybe(
     ))
 }
 
+/// `backend = "pil" | "tensor"` of the hue ops.
+pub(crate) fn hue_backend(p: &mut Params) -> Result<color::HueBackend> {
+    let name = p.choice(
+        "backend",
+        color::HueBackend::NAMES[0],
+        &color::HueBackend::NAMES,
+    )?;
+    Ok(color::HueBackend::parse(name).expect("one of NAMES"))
+}
+
 fn grayscale_from(p: &mut Params, _: &Registry) -> Result<Box<dyn Augmentation>> {
-    p.int_in("num_output_channels", Some(3), 1, 3)
+    p.int_in("num_output_channels", Some(1), 1, 3)
         .and_then(|n| {
             if n == 2 {
                 Err(p.bad("num_output_channels", "must be 1 or 3"))
@@ -741,7 +789,7 @@ fn grayscale_from(p: &mut Params, _: &Registry) -> Result<Box<dyn Augmentation>>
 fn blur_from(p: &mut Params, _: &Registry) -> Result<Box<dyn Augmentation>> {
     let k = p
         .f64_list("kernel_size")?
-        .ok_or_else(|| p.bad("kernel_size", "is required"))?;
+        .ok_or_else(|| p.missing("kernel_size"))?;
     let (kx, ky) = match k[..] {
         [a] => (a, a),
         [a, b] => (a, b),
@@ -836,7 +884,7 @@ fn symmetric_range(
     required: bool,
 ) -> Result<Option<(f64, f64)>> {
     match p.f64_list(key)? {
-        None if required => Err(p.bad(key, "is required")),
+        None if required => Err(p.missing(key)),
         None => Ok(None),
         Some(v) if v.len() == 1 && v[0] >= 0.0 => Ok(Some((-v[0], v[0]))),
         Some(v) if v.len() == 2 && v[0] <= v[1] => Ok(Some((v[0], v[1]))),

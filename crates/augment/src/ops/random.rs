@@ -1,7 +1,7 @@
 //! The random transforms whose sampling the paper's recipes depend on: `ColorJitter` and
 //! `RandomResizedCrop`, plus a closure-backed op type for the simpler ones.
 
-use super::color;
+use super::color::{self, HueBackend};
 use super::geometry::{random_resized_crop_box, resized_crop};
 use crate::error::Result;
 use crate::params::Params;
@@ -41,13 +41,14 @@ impl<F: Fn(Image, &mut SampleRng) -> Image + Send + Sync> Augmentation for FnOp<
 
 /// `ColorJitter`: factor ranges for brightness, contrast, saturation (around 1) and hue (around
 /// 0); `None` means "not applied". Each call draws `randperm(4)` and then the four factors, and
-/// applies them in the permuted order.
+/// applies them in the permuted order. The hue step follows `hue_backend` (PIL by default).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ColorJitter {
     pub brightness: Option<(f64, f64)>,
     pub contrast: Option<(f64, f64)>,
     pub saturation: Option<(f64, f64)>,
     pub hue: Option<(f64, f64)>,
+    pub hue_backend: HueBackend,
 }
 
 impl ColorJitter {
@@ -60,6 +61,15 @@ impl ColorJitter {
             contrast: around_one(contrast),
             saturation: around_one(saturation),
             hue: (hue > 0.0).then_some((-hue, hue)),
+            hue_backend: HueBackend::default(),
+        }
+    }
+
+    /// The same jitter with its hue step on `backend`.
+    pub fn with_hue_backend(self, backend: HueBackend) -> Self {
+        ColorJitter {
+            hue_backend: backend,
+            ..self
         }
     }
 
@@ -69,6 +79,7 @@ impl ColorJitter {
             contrast: jitter_range(p, "contrast", 1.0, (0.0, f64::INFINITY), true)?,
             saturation: jitter_range(p, "saturation", 1.0, (0.0, f64::INFINITY), true)?,
             hue: jitter_range(p, "hue", 0.0, (-0.5, 0.5), false)?,
+            hue_backend: super::hue_backend(p)?,
         })
     }
 }
@@ -121,7 +132,7 @@ impl Augmentation for ColorJitter {
                 0 => color::adjust_brightness(image, f),
                 1 => color::adjust_contrast(image, f),
                 2 => color::adjust_saturation(image, f),
-                _ => color::adjust_hue(image, f),
+                _ => color::adjust_hue(image, f, self.hue_backend),
             };
         }
         image

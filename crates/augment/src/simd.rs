@@ -94,6 +94,8 @@ mod tests {
             color::rgb_to_grayscale(img.clone()).into_raw(),
             color::solarize(img.clone(), 99.5).into_raw(),
             color::adjust_hue_tensor(img.clone(), 0.41).into_raw(),
+            color::adjust_hue_pil(img.clone(), -0.23).into_raw(),
+            color::adjust_hue_pil(img.clone(), 0.41).into_raw(),
             geometry::horizontal_flip(img.clone()).into_raw(),
             crate::Normalize::default()
                 .to_chw(img)

@@ -351,16 +351,62 @@ pub fn adjust_hue(img: Image, hue_factor: f64, backend: HueBackend) -> Image {
 /// `np.array(hue_factor * 255).astype(np.uint8)`: truncation toward zero, negative values wrapped
 /// modulo 256 (what the C cast does on x86-64, where the paper's models were trained).
 pub fn adjust_hue_pil(mut img: Image, hue_factor: f64) -> Image {
-    let shift = (hue_factor * 255.0) as i32 as u8;
-    for px in img.chunks_exact_mut(3) {
-        let [h, s, v] = pil_rgb_to_hsv(px[0], px[1], px[2]);
-        px.copy_from_slice(&pil_hsv_to_rgb(h.wrapping_add(shift), s, v));
-    }
+    pil_hue_lanes(&mut img, (hue_factor * 255.0) as i32 as u8);
     img
+}
+
+crate::simd::dispatch! {
+    /// [`pil_rgb_to_hsv`], the hue shift and [`pil_hsv_to_rgb`] per pixel, without branches so
+    /// that sixteen pixels go through the vector units at once (the same operations, so the same
+    /// bytes: a test compares every colour with the scalar functions).
+    fn pil_hue_lanes(data: &mut [u8], shift: u8) {
+        for_each_lanes!(data, px => {
+            let mut out = [0u8; 3 * LANES];
+            for k in 0..LANES {
+                let (r, g, b) = (px[3 * k], px[3 * k + 1], px[3 * k + 2]);
+                let (hi, lo) = (r.max(g).max(b), r.min(g).min(b));
+                let eq = hi == lo;
+                let cr = if eq { 1.0 } else { (hi - lo) as f32 };
+                let s = (hi - lo) as f32 / if eq { 1.0 } else { hi as f32 };
+                // Pillow: bc - gc, 2.0 + rc - bc or 4.0 + gc - rc by the largest channel; the
+                // first in f32, the others in f64. A difference of two f32 in [0, 1] is exact in
+                // f64, so `(0.0 + x - y) as f32` is the f32 subtraction.
+                let (xb, yb, offset) = if hi == r { (b, g, 0.0) } else if hi == g { (r, b, 2.0) } else { (g, r, 4.0) };
+                let xd = (hi - xb) as f32 / cr;
+                let yd = (hi - yb) as f32 / cr;
+                let h = (offset + xd as f64 - yd as f64) as f32;
+                let x = h as f64 / 6.0 + 1.0;
+                let h = (if x >= 1.0 { x - 1.0 } else { x }) as f32;
+                // Float-to-integer casts of values known to be in range (LLVM scalarises the
+                // saturating `as`): h and s in [0, 1], h6 in [0, 6], the products in [0, 255].
+                // SAFETY (all `to_int_unchecked` below): finite and within i32.
+                let trunc = |x: f64| unsafe { x.to_int_unchecked::<i32>() };
+                let uh = if eq { 0 } else { trunc(h as f64 * 255.0) as u8 };
+                let us = if eq { 0 } else { trunc(s as f64 * 255.0) as u8 };
+                let h6 = uh.wrapping_add(shift) as f64 * 6.0 / 255.0;
+                let i = trunc(h6);
+                let f = (h6 - i as f64) as f32;
+                let fs = (us as f64 / 255.0) as f32;
+                let v = hi as f64;
+                let p = trunc(v * (1.0 - fs as f64) + 0.5) as u8;
+                let q = trunc(v * (1.0 - (fs * f) as f64) + 0.5) as u8;
+                let t = trunc(v * (1.0 - fs as f64 * (1.0 - f as f64)) + 0.5) as u8;
+                let i = if i >= 6 { i - 6 } else { i };
+                let grey = us == 0;
+                out[3 * k] = if grey || i == 0 || i == 5 { hi } else if i == 1 { q } else if i == 4 { t } else { p };
+                out[3 * k + 1] = if grey || i == 1 || i == 2 { hi } else if i == 0 { t } else if i == 3 { q } else { p };
+                out[3 * k + 2] = if grey || i == 3 || i == 4 { hi } else if i == 2 { t } else if i == 5 { q } else { p };
+            }
+            *px = out;
+        });
+    }
 }
 
 /// Pillow's `rgb2hsv_row` (libImaging/Convert.c): float and double arithmetic exactly where the C
 /// code has them (`2.0 + rc - bc` and `h / 6.0 + 1.0` are evaluated in double, stored in float).
+/// Two shortcuts keep every value: only the two of `rc, gc, bc` that the hue uses are divided,
+/// and `fmod(x, 1.0)` is `x - 1` for `x >= 1` (x lies in [5/6, 11/6], where that is exact).
+#[inline]
 pub fn pil_rgb_to_hsv(r: u8, g: u8, b: u8) -> [u8; 3] {
     let maxc = r.max(g).max(b);
     let minc = r.min(g).min(b);
@@ -369,36 +415,37 @@ pub fn pil_rgb_to_hsv(r: u8, g: u8, b: u8) -> [u8; 3] {
     }
     let cr = (maxc - minc) as f32;
     let s = cr / maxc as f32;
-    let rc = (maxc - r) as f32 / cr;
-    let gc = (maxc - g) as f32 / cr;
-    let bc = (maxc - b) as f32 / cr;
     let h: f32 = if r == maxc {
-        bc - gc
+        (maxc - b) as f32 / cr - (maxc - g) as f32 / cr
     } else if g == maxc {
-        (2.0 + rc as f64 - bc as f64) as f32
+        (2.0 + ((maxc - r) as f32 / cr) as f64 - ((maxc - b) as f32 / cr) as f64) as f32
     } else {
-        (4.0 + gc as f64 - rc as f64) as f32
+        (4.0 + ((maxc - g) as f32 / cr) as f64 - ((maxc - r) as f32 / cr) as f64) as f32
     };
-    let h = ((h as f64 / 6.0 + 1.0) % 1.0) as f32;
-    let clip8 = |x: f64| (x as i32).clamp(0, 255) as u8;
-    [clip8(h as f64 * 255.0), clip8(s as f64 * 255.0), maxc]
+    let x = h as f64 / 6.0 + 1.0;
+    let h = (if x >= 1.0 { x - 1.0 } else { x }) as f32;
+    // `(int)(x * 255.0)` with x in [0, 1): truncation, already within CLIP8's range.
+    [(h as f64 * 255.0) as u8, (s as f64 * 255.0) as u8, maxc]
 }
 
-/// Pillow's `hsv2rgb` (libImaging/Convert.c), same float/double mix; `round` is C's (half away
-/// from zero).
+/// Pillow's `hsv2rgb` (libImaging/Convert.c), same float/double mix. C's `round` (half away from
+/// zero) of the non-negative products is `(x + 0.5)` truncated: exact here (a test compares all
+/// 2^24 inputs with Pillow).
+#[inline]
 pub fn pil_hsv_to_rgb(h: u8, s: u8, v: u8) -> [u8; 3] {
     if s == 0 {
         return [v, v, v];
     }
     let h6 = h as f32 as f64 * 6.0 / 255.0;
-    let i = h6.floor() as i32;
+    let i = h6 as i32; // floor: h6 >= 0
     let f = (h6 - i as f32 as f64) as f32;
     let fs = (s as f32 as f64 / 255.0) as f32;
     let vf = v as f32 as f64;
-    let clip8 = |x: f64| (x.round() as i32).clamp(0, 255) as u8;
-    let p = clip8(vf * (1.0 - fs as f64));
-    let q = clip8(vf * (1.0 - (fs * f) as f64));
-    let t = clip8(vf * (1.0 - fs as f64 * (1.0 - f as f64)));
+    // Products in [0, 255]: CLIP8 never clips.
+    let round8 = |x: f64| (x + 0.5) as u8;
+    let p = round8(vf * (1.0 - fs as f64));
+    let q = round8(vf * (1.0 - (fs * f) as f64));
+    let t = round8(vf * (1.0 - fs as f64 * (1.0 - f as f64)));
     match i % 6 {
         0 => [v, t, p],
         1 => [q, v, p],
@@ -606,6 +653,38 @@ mod tests {
                 let want = hue_reference([px[0], px[1], px[2]], f);
                 assert_eq!(o, want, "colour {i:06x}, factor {f}");
             }
+        }
+    }
+
+    #[test]
+    fn pil_hue_kernel_matches_pillow_steps_on_every_colour() {
+        // `pil_rgb_to_hsv` / `pil_hsv_to_rgb` are checked against Pillow on all inputs
+        // (tests/torchvision_exact.rs); the vector kernel must give the same bytes.
+        let all: Vec<u8> = (0..1u32 << 24)
+            .flat_map(|v| [(v >> 16) as u8, (v >> 8) as u8, v as u8])
+            .collect();
+        for shift in [0u8, 12, 129, 255] {
+            let mut out = all.clone();
+            pil_hue_lanes(&mut out, shift);
+            for (i, (o, px)) in out.chunks_exact(3).zip(all.chunks_exact(3)).enumerate() {
+                let [h, s, v] = pil_rgb_to_hsv(px[0], px[1], px[2]);
+                let want = pil_hsv_to_rgb(h.wrapping_add(shift), s, v);
+                assert_eq!(o, want, "colour {i:06x}, shift {shift}");
+            }
+        }
+    }
+
+    #[test]
+    fn pil_hue_shift_truncates_and_wraps_like_numpy() {
+        // np.array(f * 255).astype(np.uint8) on x86-64: -0.5 -> 129, -0.3 -> 180, 0.05 -> 12.
+        let red = img(&[[255, 0, 0]]);
+        for (f, shift) in [(-0.5, 129u8), (-0.3, 180), (0.05, 12), (0.4999, 127)] {
+            let [h, s, v] = pil_rgb_to_hsv(255, 0, 0);
+            assert_eq!(
+                adjust_hue_pil(red.clone(), f).as_raw(),
+                &pil_hsv_to_rgb(h.wrapping_add(shift), s, v),
+                "{f}"
+            );
         }
     }
 

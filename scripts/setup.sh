@@ -25,3 +25,11 @@ if ! .venv-tensorboard/bin/python -c "import tensorboard" 2>/dev/null; then
     "${PYTHON:-python3}" -m venv .venv-tensorboard
     .venv-tensorboard/bin/pip install --quiet "tensorboard==2.21.0" "setuptools==80.9.0"
 fi
+
+# --- report (spillover-report): Debian's Chromium for the browser test of the HTML report
+# (headless screenshot and DOM dump). The test skips with a printed reason when it is missing. ---
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends chromium || echo "setup: could not install chromium; the report's browser test will skip" >&2
+fi

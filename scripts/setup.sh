@@ -33,3 +33,14 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null; then
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends chromium || echo "setup: could not install chromium; the report's browser test will skip" >&2
 fi
+
+# --- Slurm sweep runner (issue 12): Debian's slurm-wlm (slurmctld, slurmd, client tools) and munge
+# for a one-node cluster on localhost (scripts/slurm-local.sh, scripts/slurm-smoke.sh). The Slurm
+# tests skip with a printed reason when these are missing. ---
+if ! (PATH=$PATH:/usr/sbin:/sbin; command -v slurmctld && command -v slurmd && command -v sbatch && command -v munged) >/dev/null 2>&1 \
+    && command -v apt-get >/dev/null; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends slurm-wlm munge \
+        || echo "setup: could not install slurm-wlm/munge; the Slurm tests will skip" >&2
+fi

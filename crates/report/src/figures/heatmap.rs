@@ -28,6 +28,8 @@ pub struct Heatmap {
 }
 
 const LABEL: f64 = 13.0;
+/// Smallest height of the colour bar.
+const BAR_MIN: u32 = 100;
 const VALUE: f64 = 11.5;
 
 impl Heatmap {
@@ -40,9 +42,9 @@ impl Heatmap {
 impl Plot for Heatmap {
     fn size(&self) -> (u32, u32) {
         let (left, top) = self.margins();
-        let w = left + self.cols.len() as u32 * self.cell.0 + 110;
-        let h = top + self.rows.len() as u32 * self.cell.1 + 20;
-        (w, h.max(240))
+        let w = left + self.cols.len() as u32 * self.cell.0 + 90;
+        let h = top + (self.rows.len() as u32 * self.cell.1).max(BAR_MIN) + 34;
+        (w, h)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -115,7 +117,16 @@ impl Plot for Heatmap {
             ))
             .m()?;
         }
-        self.colour_bar(root, right + 24, top)?;
+        let bar = (self.rows.len() as i32 * ch).clamp(BAR_MIN as i32, 200);
+        self.colour_bar(root, right + 20, top, bar)?;
+        let style = font(12.0).pos(Pos::new(HPos::Left, VPos::Top));
+        let below = top + (self.rows.len() as i32 * ch).max(BAR_MIN as i32) + 10;
+        root.draw(&Text::new(
+            format!("colour: {}", self.legend),
+            (left, below),
+            style,
+        ))
+        .m()?;
         Ok(hovers)
     }
 }
@@ -126,8 +137,8 @@ impl Heatmap {
         root: &DrawingArea<DB, Shift>,
         x: i32,
         top: i32,
+        height: i32,
     ) -> Result<(), String> {
-        let height = 160;
         let steps = 40;
         for k in 0..steps {
             let t = 1.0 - 2.0 * (k as f64 + 0.5) / steps as f64;
@@ -159,11 +170,6 @@ impl Heatmap {
             };
             root.draw(&Text::new(text, (x + 18, y), style)).m()?;
         }
-        let style = font(11.0)
-            .transform(FontTransform::Rotate90)
-            .pos(Pos::new(HPos::Left, VPos::Center));
-        root.draw(&Text::new(self.legend.clone(), (x + 70, top), style))
-            .m()?;
         Ok(())
     }
 }

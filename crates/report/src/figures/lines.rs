@@ -281,7 +281,7 @@ impl Plot for Curves {
                 .margin(4)
                 .x_label_area_size(28)
                 .y_label_area_size(36)
-                .right_y_label_area_size(36)
+                .right_y_label_area_size(46)
                 .build_cartesian_2d(0.0..last, 0.0..loss_max * 1.05)
                 .m()?
                 .set_secondary_coord(0.0..last, 0.0..100.0);

@@ -45,25 +45,30 @@ impl Scatter {
 impl Plot for Scatter {
     fn size(&self) -> (u32, u32) {
         let rows = self.panels.len().div_ceil(self.cols).max(1) as u32;
-        (self.cols as u32 * 220 + 20, rows * 215 + 40)
+        (self.cols as u32 * 220 + 20, rows * 215 + 60)
     }
 
     fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
     ) -> Result<Vec<Hover>, String> {
-        let (legend, body) = root.split_vertically(34);
-        let mut x = 20;
+        let (legend, body) = root.split_vertically(54);
+        let width = root.dim_in_pixel().0 as i32;
+        let (mut x, mut y) = (20, 14);
         for (g, name) in self.groups.iter().enumerate() {
-            draw_marker(&legend, g, (x + 6, 17), self.color(g), 5)?;
+            let step = 7 * name.chars().count() as i32 + 40;
+            if x + step > width {
+                (x, y) = (20, y + 22);
+            }
+            draw_marker(&legend, g, (x + 6, y), self.color(g), 5)?;
             legend
                 .draw(&Text::new(
                     name.clone(),
-                    (x + 16, 17),
+                    (x + 16, y),
                     font(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
                 ))
                 .m()?;
-            x += 7 * name.chars().count() as i32 + 40;
+            x += step;
         }
         let rows = self.panels.len().div_ceil(self.cols).max(1);
         let areas = body.split_evenly((rows, self.cols));

@@ -2,6 +2,7 @@
 
 use rayon::prelude::*;
 use spillover_factors::Factor;
+use spillover_factors::analyze::Verdict;
 use spillover_factors::stats::mean;
 
 use crate::Report;
@@ -399,8 +400,13 @@ fn trend_figure(key: &str, e: &Experiment, group: &str) -> Option<Planned> {
                 ),
                 Err(why) => why.clone(),
             };
+            let state = match (t.verdict, improved) {
+                (Verdict::NotSignificant, _) => "n.s. after Holm",
+                (_, true) => "improved",
+                (_, false) => "worsened",
+            };
             TrendPanel {
-                title: format!("{f} ({})", if improved { "improved" } else { "worsened" }),
+                title: format!("{f} ({state})"),
                 points: points_of(f),
                 fit: t.test.as_ref().ok().map(|x| x.coefficients.clone()),
                 note,

@@ -110,12 +110,15 @@ pub(crate) fn page(
     h
 }
 
+/// Rows of the significant-cells table.
+const SHOWN: usize = 40;
+
 /// Significant cells with their intervals, and the runs with links to their directories.
 fn experiment_tables(report: &Report, k: usize, out: &Path) -> String {
     let e = &report.experiments[k];
     let alpha = report.options.alpha;
     let mut h = String::new();
-    let sig: Vec<(String, Factor, &crate::experiment::Cell)> = e
+    let mut sig: Vec<(String, Factor, &crate::experiment::Cell)> = e
         .rows
         .iter()
         .flat_map(|r| {
@@ -126,14 +129,20 @@ fn experiment_tables(report: &Report, k: usize, out: &Path) -> String {
                 .map(move |(c, f)| (r.label(), f, c))
         })
         .collect();
+    // Holm-significant first, largest change first.
+    sig.sort_by(|a, b| {
+        (b.2.p_holm < alpha)
+            .cmp(&(a.2.p_holm < alpha))
+            .then(b.2.change.diff.abs().total_cmp(&a.2.change.diff.abs()))
+    });
     if !sig.is_empty() {
         let _ = write!(
             h,
-            "<h3>Significant cells ({} after Benjamini–Hochberg, {} after Holm)</h3><table><tr><th class=\"l\">cell</th><th class=\"l\">factor</th><th>ΔER</th><th>95 % CI</th><th>ER</th><th>p</th><th>p_holm</th><th>p_bh</th></tr>",
+            "<h3>Significant cells ({} after Benjamini–Hochberg, {} after Holm), Holm first, largest change first</h3><table><tr><th class=\"l\">cell</th><th class=\"l\">factor</th><th>ΔER</th><th>95 % CI</th><th>ER</th><th>p</th><th>p_holm</th><th>p_bh</th></tr>",
             sig.len(),
             sig.iter().filter(|s| s.2.p_holm < alpha).count()
         );
-        for (label, f, c) in sig.iter().take(80) {
+        for (label, f, c) in sig.iter().take(SHOWN) {
             let _ = write!(
                 h,
                 "<tr><td class=\"l\">{}</td><td class=\"l\">{f}</td><td>{}</td><td>[{}, {}]</td><td>{:.3}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -148,8 +157,11 @@ fn experiment_tables(report: &Report, k: usize, out: &Path) -> String {
             );
         }
         h.push_str("</table>");
-        if sig.len() > 80 {
-            h.push_str("<p class=\"meta\">(first 80; all cells in the matrix CSV)</p>");
+        if sig.len() > SHOWN {
+            let _ = write!(
+                h,
+                "<p class=\"meta\">(the {SHOWN} largest changes; every cell with its interval is in the matrix CSV)</p>"
+            );
         }
     }
     if let Some(dir) = &e.dir {

@@ -15,9 +15,15 @@ Run through scripts/augment-fixtures.sh, which creates .venv-torch with pinned t
 5. Records the parameter names of every torchvision.transforms.v2.functional the registry names a
    deterministic op after (signatures.json), so a test checks that the op takes the same names.
 Everything goes to manifest.json, which the Rust tests read.
+6. Writes decoding fixtures for spillover-data (second argument, default
+   crates/data/tests/fixtures/decode): JPEGs (4:2:0, 4:2:2, 4:4:4, progressive, grayscale, CMYK)
+   and PNGs (16-bit grayscale, RGB, grayscale+alpha; palette) encoded by Pillow, each with
+   Pillow's `Image.open(f).convert("RGB")` as a lossless PNG (what ImageFolder's loader gives);
+   decode.json lists them.
 """
 
 import inspect
+import struct
 import zlib
 
 import json
@@ -34,6 +40,7 @@ from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as F
 
 OUT = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "crates/augment/tests/fixtures")
+DECODE_OUT = pathlib.Path(sys.argv[2] if len(sys.argv) > 2 else "crates/data/tests/fixtures/decode")
 torch.set_num_threads(1)
 
 
@@ -144,6 +151,53 @@ def pil_hsv_crcs():
     return out
 
 
+def png16(arr, colour_type):
+    """A 16-bit PNG (Pillow cannot write 16-bit RGB): arr is H x W x C uint16, colour type 0
+    (grey), 2 (RGB), 4 (grey + alpha) or 6 (RGBA)."""
+    h, w = arr.shape[:2]
+    raw = b"".join(b"\x00" + arr[y].astype(">u2").tobytes() for y in range(h))
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def decode_fixtures(images):
+    """Files Pillow encoded, and what Pillow decodes them to (convert("RGB"))."""
+    DECODE_OUT.mkdir(parents=True, exist_ok=True)
+    # A natural-looking image with odd sizes (partial MCUs) and a sharp-edged one.
+    photo = np.asarray(PIL.Image.fromarray(images["texture"]).resize((77, 53), PIL.Image.BICUBIC))
+    edges = images["edges"]
+    files = {}
+    for name, arr in [("photo", photo), ("edges", edges)]:
+        img = PIL.Image.fromarray(arr)
+        for label, kwargs in [("420", {"subsampling": 2}), ("422", {"subsampling": 1}), ("444", {"subsampling": 0}),
+                              ("progressive", {"subsampling": 2, "progressive": True})]:
+            files[f"{name}_{label}.jpg"] = lambda p, img=img, kw=kwargs: img.save(p, quality=90, **kw)
+        files[f"{name}_gray.jpg"] = lambda p, img=img: img.convert("L").save(p, quality=90)
+        files[f"{name}_cmyk.jpg"] = lambda p, img=img: img.convert("CMYK").save(p, quality=90)
+    rng = np.random.default_rng(7)
+    wide = rng.integers(0, 65536, size=(24, 31)).astype(np.uint16)
+    wide[:, :8] = rng.integers(0, 256, size=(24, 8))  # small values too: PIL keeps those, clamps the rest
+    files["gray16.png"] = lambda p: p.write_bytes(png16(wide[..., None], 0))
+    files["rgb16.png"] = lambda p: p.write_bytes(png16(rng.integers(0, 65536, size=(24, 31, 3)).astype(np.uint16), 2))
+    files["gray_alpha16.png"] = lambda p: p.write_bytes(png16(rng.integers(0, 65536, size=(24, 31, 2)).astype(np.uint16), 4))
+    files["palette.png"] = lambda p: PIL.Image.fromarray(photo).quantize(37).save(p)
+    files["rgba.png"] = lambda p: PIL.Image.fromarray(np.dstack([photo, photo[..., :1]])).save(p)
+    listing = []
+    for fname, write in files.items():
+        path = DECODE_OUT / fname
+        write(path)
+        with PIL.Image.open(path) as im:
+            mode = im.mode
+            rgb = im.convert("RGB")
+        expected = fname.rsplit(".", 1)[0] + ".pil.png"
+        rgb.save(DECODE_OUT / expected)
+        listing.append({"file": fname, "pil_mode": mode, "expected": expected})
+    (DECODE_OUT / "decode.json").write_text(json.dumps({"pillow": PIL.__version__, "files": listing}, indent=1) + "\n")
+
+
 # Ops whose output may legitimately differ from torchvision by more than 1 on a few pixels:
 # nearest-neighbour sampling flips a pixel when a sample point lands within float error of a
 # pixel boundary. The Rust test allows this fraction of such pixels for these cases only.
@@ -229,6 +283,7 @@ def main():
             tensor_out = fn(x).permute(1, 2, 0).numpy()
             manifest["pil_cases"].append({"case": case, "image": name, "op": op, "expected": fname,
                                           "tensor_vs_pil_max_diff": int(np.abs(tensor_out.astype(int) - out.astype(int)).max())})
+    decode_fixtures(images)
     (OUT / "pil_hsv.json").write_text(json.dumps(pil_hsv_crcs()) + "\n")
     signatures = {name: [p for p in inspect.signature(getattr(F, name)).parameters if p != "inpt"]
                   for name in FUNCTIONALS}

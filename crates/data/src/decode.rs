@@ -9,8 +9,10 @@
 //! Against Pillow 12 (libjpeg-turbo) on files Pillow wrote (`tests/decode_pil.rs`): PNGs of every
 //! kind decode bit for bit; JPEGs decode within a few levels (zune-jpeg's IDCT, YCbCr conversion
 //! and chroma upsampling are not libjpeg-turbo's islow IDCT, fixed-point tables and "fancy"
-//! triangle upsampling): at quality 90, max 2 for 4:4:4 (~97-99 % of values identical), max 1
-//! for grayscale and CMYK, max 3-4 for 4:2:0, 4:2:2 and progressive 4:2:0 (~73-87 % identical).
+//! triangle upsampling): on those fixtures (quality 90) max 2 for 4:4:4 (~97-99 % of values
+//! identical), max 1 for grayscale and CMYK, max 3-4 for 4:2:0, 4:2:2 and progressive 4:2:0
+//! (~73-87 % identical); sharper chroma edges or lower quality give more on subsampled files (up
+//! to 9 levels has been seen on a 4:2:0 photo).
 
 use crate::error::DataError;
 use image::RgbImage;

@@ -1,0 +1,12 @@
+//! `random_autocontrast`: autocontrast with probability p.
+//!
+//! Built-in random transform, named after its torchvision class (snake_case).
+
+use super::common::*;
+
+pub(super) const OP: Builtin = Builtin {
+    name: "random_autocontrast",
+    summary: "autocontrast with probability p",
+    params: &[("p", "0.5", "")],
+    ctor: |p, _| maybe(p, "random_autocontrast", color::autocontrast),
+};

@@ -172,3 +172,35 @@ fn bad_inputs_name_file_line_and_fix() {
         "{e}"
     );
 }
+
+#[test]
+fn a_folder_of_run_directories_is_a_set_of_models() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::write_sweep(tmp.path());
+    // `spillover train --out runs/<name>` directories: no sweep.json, no done.json needed.
+    let runs = tmp.path().join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    for name in ["flip-seed0", "color1-seed0"] {
+        std::fs::rename(tmp.path().join("cells").join(name), runs.join(name)).unwrap();
+        let _ = std::fs::remove_file(runs.join(name).join("done.json"));
+    }
+    let inputs = read_input(&runs).unwrap();
+    assert_eq!(inputs.len(), 2);
+    let r = Report::build(inputs, None, &ReportOptions::default()).unwrap();
+    let z = r.zoo.as_ref().unwrap();
+    let names: Vec<&str> = z.models.iter().map(|m| m.run.name.as_str()).collect();
+    assert_eq!(names, ["color1-seed0", "flip-seed0"]);
+    assert_eq!(z.models[0].run.history.len(), 3);
+    let out = tmp.path().join("report");
+    write_report(&r, &out).unwrap();
+    for f in ["zoo-curves", "zoo-models", "zoo-share"] {
+        assert!(out.join(format!("figures/{f}.svg")).exists(), "{f}");
+    }
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let e = read_input(&empty).unwrap_err().to_string();
+    assert!(
+        e.contains("is a directory with no sweep.json, factors.csv"),
+        "{e}"
+    );
+}

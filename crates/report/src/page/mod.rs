@@ -5,6 +5,7 @@ mod figs;
 mod html;
 mod markdown;
 mod tables;
+mod zoo_figs;
 
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;

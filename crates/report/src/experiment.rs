@@ -11,7 +11,10 @@ use spillover_factors::analyze::{
 use spillover_factors::stats::{benjamini_hochberg, holm, mean};
 use spillover_factors::{Factor, NUM_FACTORS};
 
+use spillover_factors::eval::{EvalSet, ModelScores, ScoreOptions};
+
 use crate::ReportOptions;
+use crate::bootstrap::paired_change;
 use crate::error::ReportError;
 use crate::input::{RunRecord, SweepInput, Unfinished};
 use crate::stats::{MeanDiff, mean_diff};
@@ -26,6 +29,8 @@ pub struct Cell {
     pub change: MeanDiff,
     pub p_holm: f64,
     pub p_bh: f64,
+    /// The interval and p-value come from a paired bootstrap over images (one seed each).
+    pub by_images: bool,
 }
 
 /// A row of the matrix: one augmentation at one strength.
@@ -267,6 +272,68 @@ impl Experiment {
             .collect()
     }
 
+    /// Rows with one run against a one-run baseline get their intervals and p-values from a
+    /// paired bootstrap over images (`predictions.csv` of both runs scored against `set`);
+    /// the corrections are then redone. Returns how many rows got one.
+    pub fn bootstrap_single_seed(
+        &mut self,
+        set: &EvalSet,
+        resamples: usize,
+        level: f64,
+    ) -> Result<usize, ReportError> {
+        let single: Vec<usize> = (0..self.rows.len())
+            .filter(|&k| self.rows[k].runs.len() == 1)
+            .collect();
+        if self.baseline.len() != 1 || single.is_empty() {
+            return Ok(0);
+        }
+        let score = |run: &RunRecord| -> Result<Option<ModelScores>, ReportError> {
+            let Some(path) = run
+                .dir
+                .as_ref()
+                .map(|d| d.join("predictions.csv"))
+                .filter(|p| p.exists())
+            else {
+                return Ok(None);
+            };
+            let options = ScoreOptions {
+                subset: true,
+                keep_outcomes: true,
+                calibration: false,
+            };
+            Ok(Some(set.score_file(&run.name, &path, options)?))
+        };
+        let Some(base) = score(&self.runs[self.baseline[0]])? else {
+            return Ok(0);
+        };
+        let mut done = 0;
+        for k in single {
+            let Some(scores) = score(&self.runs[self.rows[k].runs[0]])? else {
+                continue;
+            };
+            let Some(changes) = paired_change(&scores, &base, resamples, level, k as u64) else {
+                continue;
+            };
+            for (cell, c) in self.rows[k].cells.iter_mut().zip(changes) {
+                cell.change = MeanDiff {
+                    diff: cell.change.diff,
+                    ci_low: c.low,
+                    ci_high: c.high,
+                    p: c.p,
+                };
+                cell.by_images = true;
+            }
+            done += 1;
+        }
+        if done > 0 {
+            correct(&mut self.rows);
+            self.notes.push(format!(
+                "{done} cell(s) have one seed against a one-seed baseline: intervals and p-values from a paired bootstrap over images ({resamples} resamples), not over seeds"
+            ));
+        }
+        Ok(done)
+    }
+
     /// The trend analysis of `group`, if it ran.
     pub fn trend(&self, group: &str) -> Option<&Analysis> {
         self.trends
@@ -376,6 +443,7 @@ fn matrix(
                         change: mean_diff(&v, &base[f.index()], level),
                         p_holm: f64::NAN,
                         p_bh: f64::NAN,
+                        by_images: false,
                     }
                 })
                 .collect();
@@ -389,16 +457,21 @@ fn matrix(
             }
         })
         .collect();
-    let p: Vec<f64> = out
+    correct(&mut out);
+    debug_assert!(out.iter().all(|r| r.cells.len() == NUM_FACTORS));
+    out
+}
+
+/// Holm and Benjamini–Hochberg over every cell of the matrix.
+fn correct(rows: &mut [MatrixRow]) {
+    let p: Vec<f64> = rows
         .iter()
         .flat_map(|r| r.cells.iter().map(|c| c.change.p))
         .collect();
     let (h, b) = (holm(&p), benjamini_hochberg(&p));
-    for (k, cell) in out.iter_mut().flat_map(|r| r.cells.iter_mut()).enumerate() {
+    for (k, cell) in rows.iter_mut().flat_map(|r| r.cells.iter_mut()).enumerate() {
         (cell.p_holm, cell.p_bh) = (h[k], b[k]);
     }
-    debug_assert!(out.iter().all(|r| r.cells.len() == NUM_FACTORS));
-    out
 }
 
 /// A strength as short text: `0.5`, `97`, `1e-05`.

@@ -6,6 +6,7 @@
 //! for model zoos (error ratios by learning paradigm and architecture, factor correlations).
 //! No Burn: inputs are what `spillover sweep`, `spillover train` and the toolkit write.
 
+pub mod bootstrap;
 pub mod cooccurrence;
 pub mod error;
 pub mod experiment;

@@ -35,14 +35,14 @@ fn factors(i: usize) -> FactorSet {
     FactorSet(bits)
 }
 
-fn name(i: usize) -> String {
+fn name_of(i: usize) -> String {
     format!("ILSVRC2012_val_{:08}.JPEG", i + 1)
 }
 
 fn write_set(dir: &Path) {
     let records: Vec<AnnotationRecord> = (0..IMAGES)
         .map(|i| AnnotationRecord {
-            file_name: name(i),
+            file_name: name_of(i),
             class: i as u32 % CLASSES,
             factors: factors(i),
             justification: String::new(),
@@ -67,8 +67,10 @@ fn write_set(dir: &Path) {
         val_multi: records.clone(),
         train_top: records.clone(),
         train_multi: records,
-        val_labels: (0..IMAGES).map(|i| (name(i), i as u32 % CLASSES)).collect(),
-        prototypes: (290..IMAGES).map(name).collect(),
+        val_labels: (0..IMAGES)
+            .map(|i| (name_of(i), i as u32 % CLASSES))
+            .collect(),
+        prototypes: (290..IMAGES).map(name_of).collect(),
         real_labels: None,
     };
     write_annotation_set(dir, &set).unwrap();
@@ -89,7 +91,7 @@ fn prediction_files_are_scored_and_the_annotations_correlated() {
                     || factors(i).contains(Factor::Pose);
                 let label = i as u32 % CLASSES;
                 (
-                    name(i),
+                    name_of(i),
                     if wrong { (label + 1) % CLASSES } else { label },
                     0.9,
                 )
@@ -188,5 +190,82 @@ fn prediction_files_need_scoring() {
     assert!(
         e.contains("m.csv: a prediction file must be scored first"),
         "{e}"
+    );
+}
+
+#[test]
+fn one_seed_cells_get_a_paired_bootstrap_over_images() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ann = tmp.path().join("annotations");
+    write_set(&ann);
+    let set = EvalSet::load(&AnnotationDir::open(&ann).unwrap(), EvalOptions::default()).unwrap();
+    let sweep = tmp.path().join("sweep");
+    // Baseline: wrong on pose images. Colour jitter: also wrong on half the colour images.
+    let cells = [
+        ("flip-seed0", "flip", "null", 0usize),
+        ("color1-seed0", "color", "1.0", 2),
+    ];
+    let mut json = Vec::new();
+    for (k, (name, group, strength, every)) in cells.iter().enumerate() {
+        let dir = sweep.join("cells").join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let rows: Vec<(String, u32, f64)> = (0..IMAGES)
+            .map(|i| {
+                let wrong = factors(i).contains(Factor::Pose)
+                    || (*every > 0
+                        && factors(i).contains(Factor::Color)
+                        && i.is_multiple_of(*every));
+                let label = i as u32 % CLASSES;
+                (
+                    name_of(i),
+                    if wrong { (label + 1) % CLASSES } else { label },
+                    0.9,
+                )
+            })
+            .collect();
+        let preds = dir.join("predictions.csv");
+        write_predictions_csv(&preds, rows.iter().map(|(n, c, p)| (n.as_str(), *c, *p))).unwrap();
+        let run = score_predictions(&set, name, &preds, false).unwrap();
+        let mut csv = String::from("factor,images,accuracy,error_ratio\n");
+        for f in Factor::ALL {
+            csv.push_str(&format!(
+                "{f},1,{},{}\n",
+                run.accuracy[f.index()],
+                run.error_ratio(f)
+            ));
+        }
+        csv.push_str(&format!("all,290,{},1\n", run.top1));
+        std::fs::write(dir.join("factors.csv"), csv).unwrap();
+        std::fs::write(dir.join("done.json"), "{}").unwrap();
+        json.push(format!("{{\"index\":{k},\"name\":\"{name}\",\"id\":\"x\",\"group\":\"{group}\",\"strength\":{strength},\"seed\":0,\"model\":null,\"values\":{{}},\"differences\":[]}}"));
+    }
+    std::fs::write(sweep.join("sweep.json"), format!("{{\"version\":1,\"experiment\":\"e.toml\",\"name\":\"one\",\"baseline\":\"flip\",\"cells\":[{}]}}", json.join(","))).unwrap();
+    let mut report =
+        Report::build(read_input(&sweep).unwrap(), None, &ReportOptions::default()).unwrap();
+    let e = &mut report.experiments[0];
+    let color = Factor::Color.index();
+    assert!(
+        e.rows[0].cells[color].change.p.is_nan(),
+        "one seed each: no Welch test"
+    );
+    assert_eq!(e.bootstrap_single_seed(&set, 1000, 0.95).unwrap(), 1);
+    let cells = &e.rows[0].cells;
+    let c = &cells[color];
+    assert!(
+        c.by_images && c.change.diff > 0.0 && c.change.ci_low > 0.0 && c.change.p < 0.01,
+        "{c:?}"
+    );
+    assert!(c.change.ci_low < c.change.diff && c.change.diff < c.change.ci_high);
+    // Shape images are never wrong for either run: no change and a point interval.
+    let shape = &cells[Factor::Shape.index()];
+    assert!(
+        shape.change.diff.abs() < 1e-12 || shape.change.diff.is_nan(),
+        "{shape:?}"
+    );
+    assert!(!c.p_holm.is_nan() && c.p_holm >= c.change.p);
+    assert!(
+        e.notes
+            .iter()
+            .any(|n| n.contains("paired bootstrap over images"))
     );
 }

@@ -232,7 +232,7 @@ fn experiment_figures(key: &str, e: &Experiment, alpha: f64) -> Vec<Planned> {
                         .zip(Factor::ALL)
                         .map(|(c, f)| {
                             format!(
-                                "{} · {f}: ΔER {} [95 % CI {}, {}]; ER {:.3} vs {:.3} ({}); p {}, p_holm {}, p_bh {}; {} vs {} runs",
+                                "{} · {f}: ΔER {} [95 % CI {}, {}]; ER {:.3} vs {:.3} ({}); p {}, p_holm {}, p_bh {}; {} vs {} runs{}",
                                 r.label(),
                                 signed(c.change.diff, 3),
                                 signed(c.change.ci_low, 3),
@@ -244,7 +244,8 @@ fn experiment_figures(key: &str, e: &Experiment, alpha: f64) -> Vec<Planned> {
                                 fmt_p(c.p_holm),
                                 fmt_p(c.p_bh),
                                 r.runs.len(),
-                                e.baseline.len()
+                                e.baseline.len(),
+                                if c.by_images { " (bootstrap over images)" } else { "" }
                             )
                         })
                         .collect()

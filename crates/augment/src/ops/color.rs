@@ -360,30 +360,48 @@ crate::simd::dispatch! {
     /// that sixteen pixels go through the vector units at once (the same operations, so the same
     /// bytes: a test compares every colour with the scalar functions).
     fn pil_hue_lanes(data: &mut [u8], shift: u8) {
+        // Two simple loops over the lanes (RGB -> HSV, then HSV -> RGB) rather than one long
+        // body: LLVM vectorizes them.
+        // SAFETY (every `to_int_unchecked` below): the values are finite and in i32's range (h
+        // and s in [0, 1], h6 in [0, 6], the products in [0, 255]); LLVM scalarises the
+        // saturating `as`.
+        let trunc = |x: f64| unsafe { x.to_int_unchecked::<i32>() };
         for_each_lanes!(data, px => {
-            let mut out = [0u8; 3 * LANES];
+            // Integers first: the largest and smallest byte, and which differences the hue takes.
+            let (mut vv, mut lov, mut xv, mut yv, mut offv) =
+                ([0u8; LANES], [0u8; LANES], [0u8; LANES], [0u8; LANES], [0.0f64; LANES]);
             for k in 0..LANES {
                 let (r, g, b) = (px[3 * k], px[3 * k + 1], px[3 * k + 2]);
-                let (hi, lo) = (r.max(g).max(b), r.min(g).min(b));
+                let hi = r.max(g).max(b);
+                // Pillow: bc - gc, 2.0 + rc - bc or 4.0 + gc - rc by the largest channel.
+                // Without branches: exactly one of the three flags is 1.
+                let rm = (hi == r) as u8;
+                let gm = (hi == g) as u8 & (1 - rm);
+                let bm = 1 - rm - gm;
+                let (xb, yb) = (rm * b + gm * r + bm * g, rm * g + gm * b + bm * r);
+                let offset = (2 * gm + 4 * bm) as f64;
+                (vv[k], lov[k], xv[k], yv[k], offv[k]) = (hi, r.min(g).min(b), hi - xb, hi - yb, offset);
+            }
+            let (mut hv, mut sv) = ([0u8; LANES], [0u8; LANES]);
+            for k in 0..LANES {
+                let (hi, lo) = (vv[k], lov[k]);
                 let eq = hi == lo;
                 let cr = if eq { 1.0 } else { (hi - lo) as f32 };
                 let s = (hi - lo) as f32 / if eq { 1.0 } else { hi as f32 };
-                // Pillow: bc - gc, 2.0 + rc - bc or 4.0 + gc - rc by the largest channel; the
-                // first in f32, the others in f64. A difference of two f32 in [0, 1] is exact in
-                // f64, so `(0.0 + x - y) as f32` is the f32 subtraction.
-                let (xb, yb, offset) = if hi == r { (b, g, 0.0) } else if hi == g { (r, b, 2.0) } else { (g, r, 4.0) };
-                let xd = (hi - xb) as f32 / cr;
-                let yd = (hi - yb) as f32 / cr;
-                let h = (offset + xd as f64 - yd as f64) as f32;
+                // The first case in f32, the others in f64: a difference of two f32 in [0, 1]
+                // is exact in f64, so `(0.0 + x - y) as f32` is the f32 subtraction.
+                let xd = xv[k] as f32 / cr;
+                let yd = yv[k] as f32 / cr;
+                let h = (offv[k] + xd as f64 - yd as f64) as f32;
                 let x = h as f64 / 6.0 + 1.0;
                 let h = (if x >= 1.0 { x - 1.0 } else { x }) as f32;
-                // Float-to-integer casts of values known to be in range (LLVM scalarises the
-                // saturating `as`): h and s in [0, 1], h6 in [0, 6], the products in [0, 255].
-                // SAFETY (all `to_int_unchecked` below): finite and within i32.
-                let trunc = |x: f64| unsafe { x.to_int_unchecked::<i32>() };
-                let uh = if eq { 0 } else { trunc(h as f64 * 255.0) as u8 };
-                let us = if eq { 0 } else { trunc(s as f64 * 255.0) as u8 };
-                let h6 = uh.wrapping_add(shift) as f64 * 6.0 / 255.0;
+                hv[k] = if eq { 0 } else { trunc(h as f64 * 255.0) as u8 };
+                sv[k] = if eq { 0 } else { trunc(s as f64 * 255.0) as u8 };
+            }
+            let mut out = [0u8; 3 * LANES];
+            for k in 0..LANES {
+                let (us, hi) = (sv[k], vv[k]);
+                let h6 = hv[k].wrapping_add(shift) as f64 * 6.0 / 255.0;
                 let i = trunc(h6);
                 let f = (h6 - i as f64) as f32;
                 let fs = (us as f64 / 255.0) as f32;
@@ -391,16 +409,31 @@ crate::simd::dispatch! {
                 let p = trunc(v * (1.0 - fs as f64) + 0.5) as u8;
                 let q = trunc(v * (1.0 - (fs * f) as f64) + 0.5) as u8;
                 let t = trunc(v * (1.0 - fs as f64 * (1.0 - f as f64)) + 0.5) as u8;
-                let i = if i >= 6 { i - 6 } else { i };
-                let grey = us == 0;
-                out[3 * k] = if grey || i == 0 || i == 5 { hi } else if i == 1 { q } else if i == 4 { t } else { p };
-                out[3 * k + 1] = if grey || i == 1 || i == 2 { hi } else if i == 0 { t } else if i == 3 { q } else { p };
-                out[3 * k + 2] = if grey || i == 3 || i == 4 { hi } else if i == 2 { t } else if i == 5 { q } else { p };
+                // Sector i % 6 picks (v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v) or
+                // (v, p, q); a grey pixel (s = 0) is (v, v, v): sector 6 of the table.
+                let i = if us == 0 { 6 } else if i >= 6 { i - 6 } else { i } as usize;
+                let values = [hi, p, q, t];
+                let pick = PIL_SECTORS[i];
+                out[3 * k] = values[pick[0] as usize];
+                out[3 * k + 1] = values[pick[1] as usize];
+                out[3 * k + 2] = values[pick[2] as usize];
             }
             *px = out;
         });
     }
 }
+
+/// Which of (v, p, q, t) each output channel takes in each hue sector (`hsv2rgb`'s switch), and
+/// (v, v, v) for grey.
+const PIL_SECTORS: [[u8; 3]; 7] = [
+    [0, 3, 1],
+    [2, 0, 1],
+    [1, 0, 3],
+    [1, 2, 0],
+    [3, 1, 0],
+    [0, 1, 2],
+    [0, 0, 0],
+];
 
 /// Pillow's `rgb2hsv_row` (libImaging/Convert.c): float and double arithmetic exactly where the C
 /// code has them (`2.0 + rc - bc` and `h / 6.0 + 1.0` are evaluated in double, stored in float).

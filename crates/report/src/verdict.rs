@@ -227,14 +227,14 @@ pub fn zoo_sentence(zoo: &Zoo) -> String {
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .expect("16 factors");
         format!(
-            "zoo of {} models: no factor is hard (ER > 1) for 80 % of them; the most often hard is {f} ({:.0} %)",
-            zoo.models.len(),
+            "zoo ({}): no factor is hard (ER > 1) for 80 % of them; the most often hard is {f} ({:.0} %)",
+            zoo.core_label(),
             100.0 * s
         )
     } else {
         format!(
-            "zoo of {} models: hard (ER > 1) for at least 80 % of models: {}",
-            zoo.models.len(),
+            "zoo ({}): hard (ER > 1) for at least 80 % of them: {}",
+            zoo.core_label(),
             list.join(", ")
         )
     }

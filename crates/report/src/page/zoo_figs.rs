@@ -73,7 +73,7 @@ pub(crate) fn zoo_figures(z: &Zoo, alpha: f64) -> Vec<Planned> {
     out.push(Planned::new(
         "zoo-share".into(),
         "Share of models with error ratio above 1",
-        format!("Per factor, the share of the {} models whose error ratio exceeds 1 (the factor costs them more than their average error).", z.models.len()),
+        format!("Per factor, the share of the {} whose error ratio exceeds 1 (the factor costs them more than their average error).", z.core_label()),
         Spec::Bars(Bars {
             categories: share.iter().map(|f| f.name().to_string()).collect(),
             groups: vec![BarGroup {
@@ -147,7 +147,7 @@ pub(crate) fn zoo_figures(z: &Zoo, alpha: f64) -> Vec<Planned> {
         out.push(Planned::new(
             "zoo-er-correlation".into(),
             "Correlation of error ratios across models",
-            format!("Spearman correlation between the error ratios of two factors over the {} models: factors whose robustness goes together.", z.models.len()),
+            format!("Spearman correlation between the error ratios of two factors over the {}: factors whose robustness goes together.", z.core_label()),
             Spec::Heatmap(Heatmap {
                 rows: names.clone(),
                 cols: names.clone(),

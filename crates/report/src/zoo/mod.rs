@@ -12,6 +12,9 @@ use spillover_factors::{Factor, NUM_FACTORS};
 use crate::input::RunRecord;
 use crate::stats::{alexander_govern, spearman};
 
+/// Fewest models of the compared paradigms for the summaries to use only them.
+const MIN_CORE: usize = 10;
+
 /// One model of the zoo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZooModel {
@@ -48,14 +51,17 @@ pub struct GroupComparison {
 pub struct Zoo {
     pub models: Vec<ZooModel>,
     pub notes: Vec<String>,
-    /// Share of models with error ratio > 1, per factor.
+    /// The models the summaries are over: those of the toolkit's four compared paradigms when
+    /// there are at least 10, else all.
+    pub core: Vec<usize>,
+    /// Share of [`Zoo::core`] models with error ratio > 1, per factor.
     pub share_above_one: Vec<f64>,
     pub mean_er: Vec<f64>,
     /// Factors by mean error ratio, ascending (the toolkit's bar order).
     pub order: Vec<Factor>,
     pub paradigm: GroupComparison,
     pub family: GroupComparison,
-    /// Spearman correlation of error ratios across models, factor x factor.
+    /// Spearman correlation of error ratios across the core models, factor x factor.
     pub er_correlation: Vec<Vec<f64>>,
 }
 
@@ -88,9 +94,23 @@ impl Zoo {
             ));
         }
         let er = |m: &ZooModel, f: Factor| m.run.error_ratio(f);
+        // The toolkit's analyses keep its four compared paradigms (low-accuracy CNNs, random
+        // features, ... would otherwise dominate); a zoo without them uses every model.
+        let compared: Vec<usize> = (0..kept.len())
+            .filter(|&i| {
+                kept[i]
+                    .paradigm
+                    .is_some_and(|p| Paradigm::COMPARED.contains(&p))
+            })
+            .collect();
+        let core: Vec<usize> = if compared.len() >= MIN_CORE {
+            compared
+        } else {
+            (0..kept.len()).collect()
+        };
         let per_factor = |f: Factor| -> Vec<f64> {
-            kept.iter()
-                .map(|m| er(m, f))
+            core.iter()
+                .map(|&i| er(&kept[i], f))
                 .filter(|v| v.is_finite())
                 .collect()
         };
@@ -121,7 +141,11 @@ impl Zoo {
         let family_groups: Vec<(String, Vec<usize>)> = family_names
             .into_iter()
             .map(|f| {
-                let idx = (0..kept.len()).filter(|&i| kept[i].family == f).collect();
+                let idx = core
+                    .iter()
+                    .copied()
+                    .filter(|&i| kept[i].family == f)
+                    .collect();
                 (f, idx)
             })
             .collect();
@@ -137,9 +161,9 @@ impl Zoo {
                 Factor::ALL
                     .iter()
                     .map(|&b| {
-                        let pairs: (Vec<f64>, Vec<f64>) = kept
+                        let pairs: (Vec<f64>, Vec<f64>) = core
                             .iter()
-                            .map(|m| (er(m, a), er(m, b)))
+                            .map(|&i| (er(&kept[i], a), er(&kept[i], b)))
                             .filter(|(x, y)| x.is_finite() && y.is_finite())
                             .unzip();
                         spearman(&pairs.0, &pairs.1).0
@@ -151,6 +175,7 @@ impl Zoo {
         let family = compare(&kept, "architecture family", family_groups);
         Zoo {
             models: kept,
+            core,
             notes,
             share_above_one,
             mean_er,
@@ -161,7 +186,19 @@ impl Zoo {
         }
     }
 
-    /// Factors with error ratio > 1 for at least `share` of the models, hardest first.
+    /// Factors with error ratio > 1 for at least `share` of the core models, hardest first.
+    /// What the core models are, for captions.
+    pub fn core_label(&self) -> String {
+        if self.core.len() == self.models.len() {
+            format!("{} models", self.models.len())
+        } else {
+            format!(
+                "{} models of the toolkit's four compared paradigms",
+                self.core.len()
+            )
+        }
+    }
+
     pub fn hardest(&self, share: f64) -> Vec<(Factor, f64)> {
         let mut v: Vec<(Factor, f64)> = Factor::ALL
             .iter()

@@ -142,7 +142,11 @@ impl Experiment {
             ));
         }
         let mut e = Experiment {
-            title: format!("sweep `{}`", sweep.name),
+            title: if sweep.context.is_empty() {
+                format!("sweep `{}`", sweep.name)
+            } else {
+                format!("sweep `{}` ({})", sweep.name, sweep.context)
+            },
             source: sweep.dir.display().to_string(),
             dir: Some(sweep.dir.clone()),
             strength_name: "strength".into(),

@@ -204,3 +204,32 @@ fn a_folder_of_run_directories_is_a_set_of_models() {
         "{e}"
     );
 }
+
+#[test]
+fn cells_of_other_models_are_other_experiments_not_seeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::write_sweep(tmp.path());
+    let path = tmp.path().join("sweep.json");
+    let json = std::fs::read_to_string(&path).unwrap();
+    let json = json.replace(
+        "\"seed\":2,\"model\":\"resnet18_small\"",
+        "\"seed\":2,\"model\":\"vit_tiny\"",
+    );
+    std::fs::write(&path, json).unwrap();
+    let r = report(tmp.path());
+    let titles: Vec<&str> = r.experiments.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "sweep `demo` (model=resnet18_small)",
+            "sweep `demo` (model=vit_tiny)"
+        ]
+    );
+    let sizes: Vec<(usize, usize, usize)> = r
+        .experiments
+        .iter()
+        .map(|e| (e.runs.len(), e.baseline.len(), e.unfinished.len()))
+        .collect();
+    assert_eq!(sizes, [(10, 2, 0), (4, 1, 1)]);
+    assert!(r.experiments[1].rows.iter().all(|row| row.runs.len() == 1));
+}

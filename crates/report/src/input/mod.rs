@@ -37,7 +37,10 @@ pub enum Input {
 pub fn read_input(path: &Path) -> Result<Vec<Input>, ReportError> {
     if path.is_dir() {
         if path.join("sweep.json").exists() {
-            return Ok(vec![Input::Sweep(read_sweep_dir(path)?)]);
+            return Ok(read_sweep_dir(path)?
+                .into_iter()
+                .map(Input::Sweep)
+                .collect());
         }
         if path.join("factors.csv").exists() {
             return Ok(vec![Input::Run(read_run_dir(path, &dir_name(path))?)]);

@@ -24,6 +24,36 @@ struct CellJson {
     group: String,
     strength: Option<f64>,
     seed: Option<i64>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    values: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Axis values of a cell besides its augmentation, strength and seed (model, learning rate,
+/// ...): cells that differ in these are different experiments, never seeds of one another.
+fn context(cell: &CellJson) -> String {
+    let mut parts: Vec<String> = cell
+        .values
+        .iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "strength" | "seed" | "group" | "augment" | "model"
+            )
+        })
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                v.as_str().map_or_else(|| v.to_string(), str::to_string)
+            )
+        })
+        .collect();
+    parts.sort();
+    if let Some(m) = &cell.model {
+        parts.insert(0, format!("model={m}"));
+    }
+    parts.join(", ")
 }
 
 /// A cell that has not finished (no `done.json`): listed, not analyzed.
@@ -45,12 +75,16 @@ pub struct SweepInput {
     pub baseline: Option<String>,
     pub runs: Vec<RunRecord>,
     pub unfinished: Vec<Unfinished>,
+    /// What else the cells of this part of the sweep share (`model=vit_tiny, lr=0.1`); empty
+    /// when the sweep varies only augmentation, strength and seed.
+    pub context: String,
 }
 
 const SWEEP_FIX: &str = "expected `sweep.json` as `spillover sweep` writes it (version 1: name, baseline, cells with name, group, strength, seed)";
 
-/// Reads `dir/sweep.json` and every finished cell under `dir/cells/`.
-pub fn read_sweep_dir(dir: &Path) -> Result<SweepInput, ReportError> {
+/// Reads `dir/sweep.json` and every finished cell under `dir/cells/`: one [`SweepInput`] per
+/// combination of the other axes (model, ...), each with its own baseline cells.
+pub fn read_sweep_dir(dir: &Path) -> Result<Vec<SweepInput>, ReportError> {
     let path = dir.join("sweep.json");
     let text = std::fs::read_to_string(&path).map_err(|e| ReportError::read(&path, e))?;
     let sweep: SweepJson = serde_json::from_str(&text).map_err(|e| {
@@ -72,9 +106,27 @@ pub fn read_sweep_dir(dir: &Path) -> Result<SweepInput, ReportError> {
             "update spillover, or re-run the sweep with this version",
         ));
     }
-    let mut runs = Vec::new();
-    let mut unfinished = Vec::new();
+    let mut contexts: Vec<String> = sweep.cells.iter().map(context).collect();
+    contexts.sort();
+    contexts.dedup();
+    let mut parts: Vec<SweepInput> = contexts
+        .iter()
+        .map(|c| SweepInput {
+            dir: dir.to_path_buf(),
+            name: sweep.name.clone(),
+            experiment: sweep.experiment.clone(),
+            baseline: sweep.baseline.clone(),
+            runs: Vec::new(),
+            unfinished: Vec::new(),
+            context: if contexts.len() > 1 {
+                c.clone()
+            } else {
+                String::new()
+            },
+        })
+        .collect();
     for cell in sweep.cells {
+        let part = &mut parts[contexts.binary_search(&context(&cell)).expect("a context")];
         let cell_dir = dir.join("cells").join(&cell.name);
         let reason = if !cell_dir.is_dir() {
             Some("not started (no cell directory)")
@@ -86,7 +138,7 @@ pub fn read_sweep_dir(dir: &Path) -> Result<SweepInput, ReportError> {
             None
         };
         if let Some(reason) = reason {
-            unfinished.push(Unfinished {
+            part.unfinished.push(Unfinished {
                 name: cell.name,
                 dir: cell_dir,
                 reason: reason.to_string(),
@@ -97,14 +149,7 @@ pub fn read_sweep_dir(dir: &Path) -> Result<SweepInput, ReportError> {
         run.group = Some(cell.group);
         run.strength = cell.strength;
         run.seed = cell.seed;
-        runs.push(run);
+        part.runs.push(run);
     }
-    Ok(SweepInput {
-        dir: dir.to_path_buf(),
-        name: sweep.name,
-        experiment: sweep.experiment,
-        baseline: sweep.baseline,
-        runs,
-        unfinished,
-    })
+    Ok(parts)
 }

@@ -37,6 +37,8 @@ enum Command {
     Data(cmd::data::DataCommand),
     /// Train one cell (model x augmentation x seed) on Burn: checkpoints, TensorBoard, predictions, factors.
     Train(cmd::train::TrainArgs),
+    /// The spill-over report: one HTML page (plots, tables), report.md and CSVs for sweeps and model zoos.
+    Report(cmd::report::ReportArgs),
 }
 
 /// Prints the error with its chain of causes (and no backtrace, whatever RUST_BACKTRACE says:
@@ -61,6 +63,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::World(command) => cmd::world::run(command),
         Command::Data(command) => cmd::data::run(command),
         Command::Train(args) => cmd::train::run(args),
+        Command::Report(args) => cmd::report::run(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Annotations(command) => cmd::annotations::run(command),
         Command::Predictions(command) => cmd::predictions::run(command),

@@ -5,5 +5,6 @@ pub mod augment;
 pub mod data;
 pub mod evaluate;
 pub mod predictions;
+pub mod report;
 pub mod train;
 pub mod world;

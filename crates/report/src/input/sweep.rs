@@ -32,15 +32,18 @@ struct CellJson {
 
 /// Axis values of a cell besides its augmentation, strength and seed (model, learning rate,
 /// ...): cells that differ in these are different experiments, never seeds of one another.
+/// Augmentation axes (`augment.*`) and the axis that holds the cell's strength are left out.
 fn context(cell: &CellJson) -> String {
+    let is_strength = |v: &serde_json::Value| v.as_f64().is_some() && v.as_f64() == cell.strength;
     let mut parts: Vec<String> = cell
         .values
         .iter()
-        .filter(|(k, _)| {
-            !matches!(
+        .filter(|(k, v)| {
+            !(matches!(
                 k.as_str(),
-                "strength" | "seed" | "group" | "augment" | "model"
-            )
+                "strength" | "seed" | "train.seed" | "group" | "model"
+            ) || k.starts_with("augment")
+                || is_strength(v))
         })
         .map(|(k, v)| {
             format!(

@@ -75,8 +75,9 @@ pub fn write_sweep(dir: &Path) {
             std::fs::write(cell.join("done.json"), format!("{{\"name\":\"{name}\",\"id\":\"{i:012x}\",\"eval_top1\":{top1},\"seconds\":1.0}}")).unwrap();
         }
         cells.push(format!(
-            "{{\"index\":{i},\"name\":\"{name}\",\"id\":\"{i:012x}\",\"group\":\"{group}\",\"strength\":{},\"seed\":{seed},\"model\":\"resnet18_small\",\"values\":{{}},\"differences\":[\"augment\",\"train.seed\"]}}",
-            strength.map_or("null".to_string(), |s| s.to_string())
+            "{{\"index\":{i},\"name\":\"{name}\",\"id\":\"{i:012x}\",\"group\":\"{group}\",\"strength\":{},\"seed\":{seed},\"model\":\"resnet18_small\",\"values\":{{\"seed\":{seed}{}}},\"differences\":[\"augment\",\"train.seed\"]}}",
+            strength.map_or("null".to_string(), |s| s.to_string()),
+            strength.map_or(String::new(), |s| format!(",\"augment.paper_color_jitter.strength\":{s}"))
         ));
     }
     let json = format!(

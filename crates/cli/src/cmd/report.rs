@@ -16,8 +16,8 @@ use spillover_report::{
 use super::annotations::AnnotationsArg;
 
 const EXAMPLES: &str = "Examples:
-  spillover report runs/sweep-demo --out report/            # a sweep directory
-  spillover report runs/demo/ --annotations runs/world/annotations --out report/
+  spillover report runs/demo --out runs/demo/report          # a sweep directory (experiments/demo.toml)
+  spillover report runs/demo --annotations world/annotations --out report/   # + bootstrap over images
   spillover report ../shared/reference/imagenetx/results/val/top_factor/colorjitter/class/accuracies_per_factor.csv.gz --out report-cj
   spillover report zoo/*/class/accuracies_per_factor.csv.gz --zoo --families my_families.tsv --out zoo-report
   spillover report preds/*.csv.gz --out report/             # prediction files (scored like `evaluate`)

@@ -32,6 +32,8 @@ pub struct GroupVerdict {
     pub from_trend: bool,
     pub improved: Vec<Finding>,
     pub worsened: Vec<Finding>,
+    /// The two largest changes, whatever their significance (said when nothing is significant).
+    pub largest: Vec<Finding>,
     pub top1: MeanDiff,
 }
 
@@ -85,7 +87,15 @@ pub fn experiment_verdicts(e: &Experiment, alpha: f64) -> Vec<GroupVerdict> {
             let key = |x: &Finding| x.trend.map_or(x.change.diff.abs(), |t| t.0.abs());
             improved.sort_by(|a, b| key(b).total_cmp(&key(a)));
             worsened.sort_by(|a, b| key(b).total_cmp(&key(a)));
+            let mut largest: Vec<Finding> = Factor::ALL
+                .iter()
+                .filter(|f| row.cells[f.index()].change.diff.is_finite())
+                .map(|&f| finding(f))
+                .collect();
+            largest.sort_by(|a, b| b.change.diff.abs().total_cmp(&a.change.diff.abs()));
+            largest.truncate(2);
             Some(GroupVerdict {
+                largest,
                 group: g.to_string(),
                 row_label: row.label(),
                 baseline_label: e.baseline_label.clone(),
@@ -162,7 +172,11 @@ impl GroupVerdict {
             parts.push(format!("worsens {}", list(&self.worsened)));
         }
         if parts.is_empty() {
-            parts.push("no significant change in any factor".into());
+            let big: Vec<String> = self.largest.iter().map(finding_text).collect();
+            parts.push(format!(
+                "no change significant after Holm; largest: {}",
+                big.join(", ")
+            ));
         }
         let top1 = if self.top1.diff.is_finite() {
             format!("; top-1 {} pts", signed(100.0 * self.top1.diff, 1))
@@ -200,7 +214,15 @@ impl GroupVerdict {
             parts.push(format!("worsens {}", list(&self.worsened)));
         }
         if parts.is_empty() {
-            parts.push("no significant change".into());
+            let big: Vec<String> = self
+                .largest
+                .iter()
+                .map(|f| format!("{} {}", f.factor, signed(f.change.diff, 2)))
+                .collect();
+            parts.push(format!(
+                "no significant change (largest: {})",
+                big.join(", ")
+            ));
         }
         format!(
             "{}: {} ({} vs {})",

@@ -232,4 +232,15 @@ fn cells_of_other_models_are_other_experiments_not_seeds() {
         .collect();
     assert_eq!(sizes, [(10, 2, 0), (4, 1, 1)]);
     assert!(r.experiments[1].rows.iter().all(|row| row.runs.len() == 1));
+    // One seed each: nothing can be significant; the verdict names the largest changes.
+    let v = &experiment_verdicts(&r.experiments[1], 0.05)[0];
+    assert!(v.improved.is_empty() && v.worsened.is_empty());
+    let largest: Vec<Factor> = v.largest.iter().map(|f| f.factor).collect();
+    assert_eq!(largest, [Factor::Color, Factor::Pose]);
+    assert!(
+        v.sentence(3)
+            .contains("no change significant after Holm; largest: color (ΔER −0.2"),
+        "{}",
+        v.sentence(3)
+    );
 }

@@ -12,7 +12,8 @@ use spillover_factors::stats::percentile;
 use spillover_factors::{FactorSet, NUM_FACTORS};
 
 /// Change in error ratio `run - baseline` per factor: point estimate, percentile interval and
-/// the bootstrap's two-sided p-value (share of resamples on the other side of 0, doubled).
+/// the bootstrap's two-sided p-value (resamples on the far side of 0, doubled, plus one, over
+/// resamples plus one, so never 0).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PairedChange {
     pub diff: f64,
@@ -123,7 +124,8 @@ pub fn paired_change(
             p: if column.is_empty() || point[f].is_nan() {
                 f64::NAN
             } else {
-                (2.0 * below.min(above) / n).min(1.0)
+                // Never 0: (2 x resamples on the far side + 1) / (resamples + 1).
+                ((2.0 * below.min(above) + 1.0) / (n + 1.0)).min(1.0)
             },
         }
     }))

@@ -256,6 +256,11 @@ fn one_seed_cells_get_a_paired_bootstrap_over_images() {
         "{c:?}"
     );
     assert!(c.change.ci_low < c.change.diff && c.change.diff < c.change.ci_high);
+    assert!(
+        c.change.p >= 1.0 / 1001.0,
+        "a bootstrap p-value is never 0: {}",
+        c.change.p
+    );
     // Shape images are never wrong for either run: no change and a point interval.
     let shape = &cells[Factor::Shape.index()];
     assert!(

@@ -71,6 +71,9 @@ impl Plot for Heatmap {
             for j in 0..self.cols.len() {
                 let x = left + j as i32 * cw;
                 let v = self.values[i][j];
+                if v.is_nan() && self.hovers[i][j].is_empty() {
+                    continue; // masked (e.g. the upper triangle of a symmetric matrix)
+                }
                 let color = diverging((v - self.center) / self.limit);
                 root.draw(&Rectangle::new([(x, y), (x + cw, y + ch)], color.filled()))
                     .m()?;

@@ -157,6 +157,8 @@ impl Plot for XyChart {
                 .flat_map(|s| s.points.iter().map(|p| p.1))
                 .chain(self.reference.iter().map(|r| r.0)),
         );
+        // Room under the data for the legend (lower left).
+        let y0 = y0 - (y1 - y0) * 0.3;
         let mut chart = ChartBuilder::on(root)
             .margin(12)
             .x_label_area_size(40)

@@ -143,6 +143,9 @@ pub(crate) fn plan(report: &Report) -> Vec<(String, Planned)> {
                 .map(|i| {
                     (0..n)
                         .map(|j| {
+                            if j >= i {
+                                return String::new(); // upper triangle: not drawn
+                            }
                             format!(
                                 "{} & {}: Spearman {:.3}, p {}",
                                 names[i],

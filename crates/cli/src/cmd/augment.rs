@@ -29,7 +29,7 @@ pub struct ApplyArgs {
     /// Seed of the op's random draws (functional ops with fixed parameters ignore it).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Input image (PNG or JPEG).
+    /// Input image (JPEG or PNG, recognised by content; decoded as the training loader does).
     input: PathBuf,
     /// Output image (the format follows the extension; PNG is lossless).
     output: PathBuf,
@@ -40,7 +40,7 @@ pub struct PreviewArgs {
     /// Pipeline TOML with `[[augment]]` tables.
     #[arg(long)]
     config: PathBuf,
-    /// Input image (PNG or JPEG).
+    /// Input image (JPEG or PNG, recognised by content; decoded as the training loader does).
     image: PathBuf,
     /// Number of random draws in the grid.
     #[arg(long, default_value_t = 16)]
@@ -74,23 +74,23 @@ fn list() -> Result<()> {
         }
     }
     println!(
-        "\nAny op also takes `p` (apply with that probability). Normalization is the tensor stage:"
+        "\nAny op also takes `p` (apply with that probability). Hue (adjust_hue, color_jitter,"
     );
+    println!(
+        "paper_color_jitter) runs on PIL's 8-bit HSV by default, as the paper's PIL pipeline did;"
+    );
+    println!("backend = \"tensor\" selects torchvision's uint8-tensor kernel (float HSV).");
+    println!("Normalization is the tensor stage:");
     println!(
         "normalize {{ mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225] }}; batch ops: mix_up, cut_mix {{ alpha }}."
     );
     Ok(())
 }
 
+/// Decodes with the training loader's decoder (`spillover_data::decode`): the format from the
+/// bytes, PIL's conversions to RGB, truncated files refused.
 fn read_image(path: &Path) -> Result<Image> {
-    Ok(image::open(path)
-        .with_context(|| {
-            format!(
-                "cannot read image {} (PNG or JPEG expected)",
-                path.display()
-            )
-        })?
-        .into_rgb8())
+    Ok(spillover_data::decode::load_rgb(path)?)
 }
 
 fn write_image(path: &Path, img: &Image) -> Result<()> {

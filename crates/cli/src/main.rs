@@ -37,6 +37,10 @@ enum Command {
     Data(cmd::data::DataCommand),
     /// Train one cell (model x augmentation x seed) on Burn: checkpoints, TensorBoard, predictions, factors.
     Train(cmd::train::TrainArgs),
+    /// Run every cell of an experiment file (TOML) here or on Slurm, exactly once, resumable.
+    Sweep(cmd::sweep::SweepArgs),
+    /// Where each cell of a sweep directory stands (done, running, failed, ...).
+    Status(cmd::sweep::StatusArgs),
     /// The spill-over report: one HTML page (plots, tables), report.md and CSVs for sweeps and model zoos.
     Report(cmd::report::ReportArgs),
 }
@@ -64,6 +68,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Data(command) => cmd::data::run(command),
         Command::Train(args) => cmd::train::run(args),
         Command::Report(args) => cmd::report::run(args),
+        Command::Sweep(args) => cmd::sweep::run(args),
+        Command::Status(args) => cmd::sweep::status(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Annotations(command) => cmd::annotations::run(command),
         Command::Predictions(command) => cmd::predictions::run(command),

@@ -11,6 +11,7 @@ pub mod atomic;
 pub mod eval;
 pub mod example;
 pub mod factor;
+pub mod lock;
 pub mod predictions;
 pub mod pyfloat;
 pub mod stats;

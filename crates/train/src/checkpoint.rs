@@ -95,6 +95,10 @@ pub fn save(
         (OPTIMIZER, &optim_bytes[..]),
         (STATE, &state_json[..]),
     ] {
+        if name == STATE {
+            // Model and optimizer are on disk, the marker of a complete checkpoint is not.
+            crate::fault::point("checkpoint-partial");
+        }
         let path = dir.join(name);
         write_bytes_atomic(&path, bytes).map_err(|e| TrainError::io(&path, e))?;
     }

@@ -243,7 +243,14 @@ impl TrainConfig {
         Self::from_table(table, origin, overrides)
     }
 
-    fn from_table(
+    /// Reads a config file with its `include`s merged and its `[data]` paths resolved, before
+    /// any check: the raw table that [`TrainConfig::from_table`] turns into a config.
+    pub fn load_table(path: &Path) -> Result<toml::Table, TrainError> {
+        read_with_includes(path, 0)
+    }
+
+    /// Checks a raw config table (`origin` names it in errors) after applying `overrides`.
+    pub fn from_table(
         mut table: toml::Table,
         origin: &str,
         overrides: &[String],
@@ -466,12 +473,50 @@ fn read_with_includes(path: &Path, depth: usize) -> Result<toml::Table, TrainErr
         Some(_) => return Err(bad("include must be a file path or a list of them".into())),
     };
     let dir = path.parent().unwrap_or(Path::new("."));
+    resolve_data_paths(&mut table, dir);
     let mut merged = toml::Table::new();
     for inc in includes {
         merge(&mut merged, read_with_includes(&dir.join(&inc), depth + 1)?);
     }
     merge(&mut merged, table);
     Ok(merged)
+}
+
+/// `[data]` keys that name files or folders.
+const DATA_PATH_KEYS: [&str; 4] = ["world", "path", "val_labels", "annotations"];
+
+/// Makes the relative paths of `[data]` relative to `dir`, the folder of the file that names
+/// them (not the working directory), and absolute, so that a config means the same data from
+/// wherever it is run and a resolved config (a run's `config.toml`) is self-contained.
+pub fn resolve_data_paths(table: &mut toml::Table, dir: &Path) {
+    let Some(toml::Value::Table(data)) = table.get_mut("data") else {
+        return;
+    };
+    for key in DATA_PATH_KEYS {
+        if let Some(toml::Value::String(s)) = data.get_mut(key) {
+            let p = Path::new(s.as_str());
+            if p.is_relative() {
+                *s = absolute_lexical(&dir.join(p)).display().to_string();
+            }
+        }
+    }
+}
+
+/// `path` made absolute (against the working directory) with `.` and `..` removed lexically.
+pub fn absolute_lexical(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = std::path::PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn merge(base: &mut toml::Table, over: toml::Table) {
@@ -490,16 +535,20 @@ fn apply_override(table: &mut toml::Table, kv: &str) -> Result<(), String> {
     let (key, raw) = kv
         .split_once('=')
         .ok_or("expected key=value, e.g. train.epochs=2")?;
-    let key = key.trim();
-    let parts: Vec<&str> = key.split('.').collect();
-    if parts.iter().any(|p| p.is_empty()) {
-        return Err(format!("malformed key {key:?}"));
-    }
     let value = format!("v = {}", raw.trim())
         .parse::<toml::Table>()
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(raw.trim().to_string()));
+    set_key(table, key.trim(), value)
+}
+
+/// Sets the dotted `key` (`a.b.c`) of `table` to `value`, creating the tables on the way.
+pub fn set_key(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<(), String> {
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(format!("malformed key {key:?}"));
+    }
     let (last, path) = parts.split_last().expect("non-empty");
     let mut node = table;
     for (i, part) in path.iter().enumerate() {
@@ -641,6 +690,44 @@ mod tests {
         .unwrap();
         assert_eq!(a.differences(&b), ["data.path", "optim.lr"]);
         assert!(a.differences(&a.clone()).is_empty());
+    }
+
+    #[test]
+    fn data_paths_are_relative_to_the_file_that_names_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        std::fs::write(
+            dir.path().join("a/base.toml"),
+            "[model]\narch = \"resnet18\"\n[data]\nworld = \"worlds/w.toml\"\n",
+        )
+        .unwrap();
+        let cell = dir.path().join("a/b/cell.toml");
+        std::fs::write(&cell, "include = \"../base.toml\"\n").unwrap();
+        let c = TrainConfig::load(&cell, &[]).unwrap();
+        assert_eq!(
+            c.data["world"].as_str().unwrap(),
+            absolute_lexical(&dir.path().join("a/worlds/w.toml"))
+                .display()
+                .to_string()
+        );
+        // The including file's own [data] paths are relative to it; absolute ones stay.
+        std::fs::write(
+            &cell,
+            "include = \"../base.toml\"\n[data]\npath = \"../../imagenet\"\nannotations = \"/x/ann\"\n",
+        )
+        .unwrap();
+        let c = TrainConfig::load(&cell, &[]);
+        let err = c.unwrap_err().to_string();
+        assert!(err.contains("data.world and data.path"), "{err}");
+        std::fs::write(
+            dir.path().join("a/base.toml"),
+            "[model]\narch = \"resnet18\"\n",
+        )
+        .unwrap();
+        let c = TrainConfig::load(&cell, &[]).unwrap();
+        let want = absolute_lexical(&dir.path().join("imagenet"));
+        assert_eq!(c.data["path"].as_str().unwrap(), want.display().to_string());
+        assert_eq!(c.data["annotations"].as_str(), Some("/x/ann"));
     }
 
     #[test]

@@ -201,3 +201,36 @@ mod tests {
         assert!(s.is_flex() && s.warning.is_none());
     }
 }
+
+/// Process environment a training process needs, set before any thread starts: on a CPU run,
+/// Burn's default device is flex (Burn materialises a resumed optimizer state on its default
+/// device, a GPU when one exists, before moving it); Mesa's Vulkan drivers print an error per
+/// adapter probe without `XDG_RUNTIME_DIR`.
+///
+/// # Safety
+/// Must be called while the process has one thread (it sets environment variables).
+pub unsafe fn prepare_process_env(choice: BackendChoice) {
+    // SAFETY: the caller guarantees no other thread reads the environment concurrently.
+    unsafe {
+        if choice == BackendChoice::Flex && std::env::var_os("BURN_DEVICE").is_none() {
+            std::env::set_var("BURN_DEVICE", "flex");
+        }
+        if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+            std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
+        }
+    }
+}
+
+/// Whether this machine appears to have a GPU device node (NVIDIA, or a DRM render node). A
+/// cheap check, without starting a graphics API: used to split CPU threads between
+/// concurrent CPU jobs, not to choose a backend.
+pub fn gpu_present() -> bool {
+    let any = |dir: &str, prefix: &str| {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .any(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        })
+    };
+    any("/dev", "nvidia0") || any("/dev/dri", "renderD")
+}

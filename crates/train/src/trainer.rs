@@ -57,6 +57,85 @@ pub struct RunOutcome {
 }
 
 const CONFIG_FILE: &str = "config.toml";
+/// The run directory's writer lock (see [`spillover_factors::lock`]).
+pub const RUN_LOCK: &str = "run.lock";
+/// Per-epoch metrics of the run, rewritten after every epoch.
+pub const HISTORY_FILE: &str = "history.csv";
+/// Files that mark a directory as spillover's own (a run, or a sweep cell about to hold one).
+const OWN_MARKERS: [&str; 3] = [CONFIG_FILE, RUN_LOCK, "cell.json"];
+
+/// Refuses an `--out` that is a file, or a non-empty folder that is not a spillover run (so a
+/// user's own files are never overwritten), then takes the run's writer lock for the whole run.
+pub fn claim_run_dir(out: &Path) -> Result<spillover_factors::lock::DirLock, TrainError> {
+    let run_dir_err = |message: String| TrainError::RunDir {
+        path: out.to_path_buf(),
+        message,
+    };
+    if out.exists() && !out.is_dir() {
+        return Err(run_dir_err(
+            "is a file, not a run directory; choose another --out (a new or empty folder, or an earlier run to --resume)".into(),
+        ));
+    }
+    if out.is_dir() && !OWN_MARKERS.iter().any(|m| out.join(m).exists()) {
+        let entries: Vec<String> = std::fs::read_dir(out)
+            .map_err(|e| TrainError::io(out, e))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        if !entries.is_empty() {
+            let mut shown: Vec<&str> = entries.iter().map(String::as_str).take(5).collect();
+            shown.sort_unstable();
+            let more = entries.len().saturating_sub(shown.len());
+            return Err(run_dir_err(format!(
+                "is not empty and not a spillover run (it holds {}{}); choose a new or empty --out so nothing of yours is overwritten",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )));
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|e| TrainError::io(out, e))?;
+    let lock_path = out.join(RUN_LOCK);
+    match spillover_factors::lock::DirLock::try_acquire(&lock_path)
+        .map_err(|e| TrainError::io(&lock_path, e))?
+    {
+        Ok(lock) => Ok(lock),
+        Err(holder) => Err(run_dir_err(format!(
+            "another spillover process ({holder}) is writing this run directory; wait for it or choose another --out"
+        ))),
+    }
+}
+
+/// Writes `history.csv`: one row per completed epoch.
+fn write_history(out: &Path, history: &[EpochRecord]) -> Result<(), TrainError> {
+    let path = out.join(HISTORY_FILE);
+    spillover_factors::atomic::write_atomic(&path, |w| {
+        use std::io::Write;
+        writeln!(
+            w,
+            "epoch,lr,train_loss,train_top1,eval_loss,eval_top1,eval_top5,images_per_sec"
+        )?;
+        for r in history {
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{},{}",
+                r.epoch,
+                r.lr,
+                r.train_loss,
+                r.train_top1,
+                r.eval_loss,
+                r.eval_top1,
+                r.eval_top5,
+                r.images_per_sec
+            )?;
+        }
+        Ok(())
+    })
+    .map_err(|e| TrainError::io(&path, e))
+}
 
 /// Checks the run directory and writes the resolved config; returns the checkpoint to resume.
 fn prepare_run_dir(
@@ -288,6 +367,7 @@ pub fn run(
             ),
         });
     }
+    let _lock = claim_run_dir(out)?;
     let resume_from = prepare_run_dir(config, out, opts.resume)?;
     crate::alloc::keep_buffers_in_heap();
 
@@ -402,6 +482,7 @@ pub fn run(
         log_epoch(&mut session.events, &record, session.state.step)
             .map_err(|e| TrainError::io(out, e))?;
         session.state.history.push(record);
+        write_history(out, &session.state.history)?;
         checkpoint::save(
             out,
             &model,
@@ -422,7 +503,9 @@ pub fn run(
         };
         let path = out.join("predictions.csv");
         predictions::write(&path, &rows)?;
+        crate::fault::point("predictions-written");
         factors = score_factors(data, &path, out)?;
+        crate::fault::point("factors-written");
         predictions_path = Some(path);
     }
     Ok(RunOutcome {

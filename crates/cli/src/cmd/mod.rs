@@ -6,5 +6,6 @@ pub mod data;
 pub mod evaluate;
 pub mod predictions;
 pub mod report;
+pub mod sweep;
 pub mod train;
 pub mod world;

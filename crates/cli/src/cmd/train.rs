@@ -84,16 +84,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         return Ok(());
     }
     let out = args.out.clone().expect("clap requires --out");
-    // SAFETY (both): no other thread exists yet; data loading and training start below.
-    if args.backend == BackendChoice::Flex && std::env::var_os("BURN_DEVICE").is_none() {
-        // Burn materialises a resumed optimizer state on its default device (a GPU when one
-        // exists) before moving it to the training device; on a CPU run, keep it on the CPU.
-        unsafe { std::env::set_var("BURN_DEVICE", "flex") };
-    }
-    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
-        // Mesa's Vulkan drivers print an error per adapter probe without it.
-        unsafe { std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir()) };
-    }
+    // SAFETY: no other thread exists yet; data loading and training start below.
+    unsafe { spillover_train::device::prepare_process_env(args.backend) };
     let progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let section = DataSection::from_table(&config.data)
         .map_err(|message| anyhow::anyhow!("{}: {message}", config_path.display()))?;

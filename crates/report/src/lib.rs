@@ -24,7 +24,7 @@ pub use error::ReportError;
 pub use experiment::Experiment;
 pub use input::{Input, RunRecord, read_input, score_predictions};
 pub use page::{Written, write_report};
-pub use zoo::{FamilyMap, Zoo};
+pub use zoo::{FamilyMap, ModelTypes, Zoo};
 
 /// Settings of a report.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +47,10 @@ pub struct ReportOptions {
     pub force_zoo: bool,
     /// Extra architecture prefixes (prefix, family); they win over the shipped map.
     pub families: Vec<(String, String)>,
+    /// The toolkit's learning-paradigm map ([`ModelTypes::from_cache`]: fetched from the
+    /// imagenet-x wheel, never shipped). `None`: no paradigm grouping, and accuracy tables are
+    /// told apart from zoos by their strength key alone.
+    pub model_types: Option<ModelTypes>,
     /// Write PNG copies of the figures.
     pub png: bool,
     pub title: Option<String>,
@@ -64,6 +68,7 @@ impl Default for ReportOptions {
             resamples: 2_000,
             force_zoo: false,
             families: Vec::new(),
+            model_types: None,
             png: true,
             title: None,
         }
@@ -126,7 +131,12 @@ impl Report {
                     let named = table
                         .runs
                         .iter()
-                        .filter(|r| zoo::Paradigm::of(&r.name).is_some())
+                        .filter(|r| {
+                            options
+                                .model_types
+                                .as_ref()
+                                .is_some_and(|m| m.get(&r.name).is_some())
+                        })
                         .count();
                     let zoo_like = options.force_zoo || 2 * named >= table.runs.len();
                     if !zoo_like {
@@ -150,7 +160,8 @@ impl Report {
                 }
             }
         }
-        let zoo = (!models.is_empty()).then(|| Zoo::new(models, &families));
+        let zoo =
+            (!models.is_empty()).then(|| Zoo::new(models, &families, options.model_types.as_ref()));
         let title = options.title.clone().unwrap_or_else(|| {
             let mut parts: Vec<String> = experiments.iter().map(|e| e.title.clone()).collect();
             if let Some(z) = &zoo {

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 #[derive(Subcommand)]
 pub enum AnnotationsCommand {
     /// Download the imagenet-x==0.0.7 wheel with pip, verify every file's SHA-256 and cache the
-    /// annotations (idempotent: a valid cache is left as it is).
+    /// annotations and the toolkit's model-type map (model_types.py, which `spillover report`
+    /// groups a model zoo by); idempotent: a valid cache is left as it is.
     #[command(
         after_help = "Examples:\n  spillover annotations fetch\n  SPILLOVER_CACHE=/data/cache spillover annotations fetch\n  spillover annotations fetch --wheel ./imagenet_x-0.0.7-py3-none-any.whl   # offline"
     )]
@@ -54,14 +55,14 @@ pub fn run(command: AnnotationsCommand) -> anyhow::Result<()> {
                 .context("fetching the ImageNet-X annotations")?;
             if report.written.is_empty() {
                 println!(
-                    "ImageNet-X annotations already present and verified in {}",
+                    "ImageNet-X annotations and model types already present and verified in {}",
                     report.dir.display()
                 );
             } else {
                 println!(
-                    "fetched {} of {} annotation files (SHA-256 verified) into {}",
+                    "fetched {} of {} files (annotations and model_types.py, SHA-256 verified) into {}",
                     report.written.len(),
-                    annotations::WHEEL_FILES.len(),
+                    annotations::FETCHED_FILES,
                     report.dir.display()
                 );
             }

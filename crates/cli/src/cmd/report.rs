@@ -7,8 +7,9 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::Args;
 use spillover_factors::analyze::StrengthSpec;
+use spillover_factors::annotations;
 use spillover_factors::eval::{EvalOptions, EvalSet};
-use spillover_report::zoo::parse_family_lines;
+use spillover_report::zoo::{ModelTypes, parse_family_lines};
 use spillover_report::{
     Input, Report, ReportOptions, cooccurrence, read_input, score_predictions, write_report,
 };
@@ -24,6 +25,9 @@ const EXAMPLES: &str = "Examples:
 
 Inputs: a sweep directory (sweep.json), run directories (factors.csv), folders of them, prediction
 files (file_name,predicted_class,predicted_probability) or accuracy tables (model,<16 factors>,average).
+A model zoo is grouped by learning paradigm with the imagenet-x toolkit's model-type map
+(model_types.py), which `spillover annotations fetch` caches from the toolkit's wheel; without it
+the report says so and groups by architecture family only.
 Open DIR/index.html in any browser (self-contained: nothing is fetched); DIR/report.md has the same
 findings as text.";
 
@@ -126,7 +130,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     }
     let read_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let options = ReportOptions {
+    let mut options = ReportOptions {
         alpha: args.alpha,
         strength: StrengthSpec {
             key: args.strength.clone(),
@@ -141,7 +145,30 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         title: args.title.clone(),
         ..ReportOptions::default()
     };
+    // The toolkit's learning-paradigm map, cached by `spillover annotations fetch` next to the
+    // annotations (--annotations DIR first, then the default cache).
+    let mut map_note = None;
+    let mut dirs = vec![annotations::default_dir()];
+    if let Some(dir) = &args.annotations.annotations {
+        dirs.insert(0, dir.clone());
+    }
+    for dir in dirs {
+        match ModelTypes::from_cache(&dir) {
+            Ok(Some(m)) => {
+                options.model_types = Some(m);
+                break;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                map_note = Some(format!("the toolkit's model-type map was not used: {e}"));
+                break;
+            }
+        }
+    }
     let mut report = Report::build(scored, None, &options)?;
+    if let (Some(note), Some(_)) = (map_note, &report.zoo) {
+        report.notes.push(note);
+    }
     // The co-occurrence heatmap: from --annotations, or from the cache for a model zoo.
     if !args.no_cooccurrence && (explicit || report.zoo.is_some()) {
         match args

@@ -1,6 +1,9 @@
 //! `spillover annotations fetch`: the ImageNet-X annotations come from the PyPI wheel
 //! `imagenet-x==0.0.7` (fetched with pip, never committed), are checksummed file by file and
-//! cached under `$SPILLOVER_CACHE` (default: the XDG cache dir, `~/.cache/spillover`).
+//! cached under `$SPILLOVER_CACHE` (default: the XDG cache dir, `~/.cache/spillover`). The same
+//! wheel's `imagenet_x/model_types.py` (the toolkit's learning-paradigm map of its model zoo,
+//! which `spillover report` groups models by) is cached verbatim next to them, checksummed too:
+//! the toolkit is CC BY-NC, so none of it is shipped in this repository.
 
 use super::AnnotationError;
 use crate::atomic::write_bytes_atomic;
@@ -52,6 +55,53 @@ pub const WHEEL_FILES: [(&str, &str); 9] = [
     ),
 ];
 
+/// The toolkit's model-type map, `imagenet_x/model_types.py` in the wheel, with its SHA-256;
+/// cached as `model_types.py` in the annotation directory.
+pub const MODEL_TYPES_FILE: (&str, &str) = (
+    "model_types.py",
+    "58a13e0bb90df274dfbf4b49b23aa0485083113f01e3c5c49a527e3ae5fb50d7",
+);
+
+/// Every file `fetch` caches: (member in the wheel, name in the cache, SHA-256).
+fn cached_files() -> Vec<(String, &'static str, &'static str)> {
+    WHEEL_FILES
+        .iter()
+        .map(|&(name, sha)| (format!("imagenet_x/annotations/{name}"), name, sha))
+        .chain(std::iter::once((
+            format!("imagenet_x/{}", MODEL_TYPES_FILE.0),
+            MODEL_TYPES_FILE.0,
+            MODEL_TYPES_FILE.1,
+        )))
+        .collect()
+}
+
+/// How many files `fetch` caches: the nine annotation files and `model_types.py`.
+pub const FETCHED_FILES: usize = WHEEL_FILES.len() + 1;
+
+/// The toolkit's `model_types.py` as `fetch` cached it in `dir`: `Ok(None)` when it is not
+/// there (not fetched yet, or a synthetic world's annotations), an error when it is there but
+/// is not the wheel's file (checksum mismatch) or cannot be read.
+pub fn read_model_types(dir: &Path) -> Result<Option<String>, AnnotationError> {
+    let path = dir.join(MODEL_TYPES_FILE.0);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(AnnotationError::io(&path, e)),
+    };
+    if sha256_hex(&bytes) != MODEL_TYPES_FILE.1 {
+        return Err(AnnotationError::Invalid {
+            path,
+            message: "checksum mismatch: not the imagenet-x 0.0.7 wheel's model_types.py; run `spillover annotations fetch` to restore it".into(),
+        });
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|e| AnnotationError::Invalid {
+            path,
+            message: format!("not UTF-8: {e}"),
+        })
+}
+
 /// Root of spillover's cache: `$SPILLOVER_CACHE`, else `$XDG_CACHE_HOME/spillover`, else
 /// `~/.cache/spillover`.
 pub fn cache_root() -> PathBuf {
@@ -87,14 +137,14 @@ fn cached_file_ok(dir: &Path, name: &str, sha: &str) -> bool {
     std::fs::read(dir.join(name)).is_ok_and(|b| sha256_hex(&b) == sha)
 }
 
-/// Makes sure `dest` (default [`default_dir`]) holds all nine annotation files with the right
-/// checksums. Idempotent: a complete, valid cache is left untouched. The wheel comes from
+/// Makes sure `dest` (default [`default_dir`]) holds all nine annotation files and the
+/// toolkit's `model_types.py` with the right checksums. Idempotent: a complete, valid cache is left untouched. The wheel comes from
 /// `wheel` when given (offline use), else from `python3 -m pip download imagenet-x==0.0.7 --no-deps`.
 pub fn fetch(dest: Option<&Path>, wheel: Option<&Path>) -> Result<FetchReport, AnnotationError> {
     let dir = dest.map_or_else(default_dir, Path::to_path_buf);
-    let stale: Vec<&(&str, &str)> = WHEEL_FILES
-        .iter()
-        .filter(|(name, sha)| !cached_file_ok(&dir, name, sha))
+    let stale: Vec<(String, &str, &str)> = cached_files()
+        .into_iter()
+        .filter(|(_, name, sha)| !cached_file_ok(&dir, name, sha))
         .collect();
     if stale.is_empty() {
         return Ok(FetchReport {
@@ -126,8 +176,7 @@ pub fn fetch(dest: Option<&Path>, wheel: Option<&Path>) -> Result<FetchReport, A
         }
     })?;
     let mut written = Vec::new();
-    for (name, sha) in stale {
-        let member = format!("imagenet_x/annotations/{name}");
+    for (member, name, sha) in stale {
         let mut bytes = Vec::new();
         archive
             .by_name(&member)
@@ -137,7 +186,7 @@ pub fn fetch(dest: Option<&Path>, wheel: Option<&Path>) -> Result<FetchReport, A
             })?
             .read_to_end(&mut bytes)
             .map_err(|e| AnnotationError::io(&wheel_path, e))?;
-        if sha256_hex(&bytes) != *sha {
+        if sha256_hex(&bytes) != sha {
             return Err(AnnotationError::Invalid {
                 path: wheel_path.clone(),
                 message: format!("{member}: checksum mismatch"),
@@ -145,7 +194,7 @@ pub fn fetch(dest: Option<&Path>, wheel: Option<&Path>) -> Result<FetchReport, A
         }
         let path = dir.join(name);
         write_bytes_atomic(&path, &bytes).map_err(|e| AnnotationError::io(&path, e))?;
-        written.push((*name).to_string());
+        written.push(name.to_string());
     }
     Ok(FetchReport { dir, written })
 }
@@ -199,6 +248,31 @@ mod tests {
         assert!(
             !dir.path().join("out").exists(),
             "nothing is written from a bad wheel"
+        );
+    }
+
+    #[test]
+    fn model_types_are_read_only_when_they_are_the_wheels() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_model_types(dir.path()).unwrap(), None, "absent: None");
+        std::fs::write(
+            dir.path().join(MODEL_TYPES_FILE.0),
+            "model_types_map = {}\n",
+        )
+        .unwrap();
+        let err = read_model_types(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("checksum mismatch"), "{err}");
+    }
+
+    #[test]
+    fn fetch_caches_model_types_from_the_wheel() {
+        let names: Vec<&str> = cached_files().iter().map(|f| f.1).collect();
+        assert_eq!(names.len(), FETCHED_FILES);
+        assert!(names.contains(&"model_types.py"));
+        assert!(
+            cached_files()
+                .iter()
+                .any(|f| f.0 == "imagenet_x/model_types.py")
         );
     }
 }

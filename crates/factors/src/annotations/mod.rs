@@ -17,7 +17,10 @@ mod read;
 mod write;
 
 pub(crate) use fetch::sha256_hex;
-pub use fetch::{FetchReport, WHEEL_FILES, cache_root, default_dir, fetch};
+pub use fetch::{
+    FETCHED_FILES, FetchReport, MODEL_TYPES_FILE, WHEEL_FILES, cache_root, default_dir, fetch,
+    read_model_types,
+};
 pub use read::AnnotationDir;
 pub use write::{AnnotationSet, write_annotation_set, write_factor_jsonl};
 

@@ -168,7 +168,11 @@ fn sections(
             key: "zoo".into(),
             title: format!("Model zoo ({} models)", z.models.len()),
             paragraphs: vec![
-                format!("Learning paradigm (the imagenet-x toolkit's model map): {}. Architecture family (name-prefix map, extend it with --families): {}.", counts.join(", "), fam.join(", ")),
+                format!(
+                    "Learning paradigm (the imagenet-x toolkit's model map, fetched from its wheel): {}. Architecture family (name-prefix map, extend it with --families): {}.",
+                    if report.options.model_types.is_some() { counts.join(", ") } else { "not available, see the notes".into() },
+                    fam.join(", ")
+                ),
             ],
             notes: z.notes.clone(),
             figures: figures_of("zoo"),

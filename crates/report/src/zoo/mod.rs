@@ -4,7 +4,7 @@
 
 mod maps;
 
-pub use maps::{FamilyMap, Paradigm, parse_family_lines};
+pub use maps::{FamilyMap, ModelTypes, Paradigm, parse_family_lines};
 
 use spillover_factors::stats::{holm, mean, variance};
 use spillover_factors::{Factor, NUM_FACTORS};
@@ -67,7 +67,13 @@ pub struct Zoo {
 
 impl Zoo {
     /// Builds the zoo from (source, run) pairs; a model name seen twice keeps its first row.
-    pub fn new(models: Vec<(String, RunRecord)>, families: &FamilyMap) -> Zoo {
+    /// Without `model_types` (the toolkit's map not fetched) no model has a paradigm: there is
+    /// no paradigm comparison and the summaries are over every model.
+    pub fn new(
+        models: Vec<(String, RunRecord)>,
+        families: &FamilyMap,
+        model_types: Option<&ModelTypes>,
+    ) -> Zoo {
         let mut notes = Vec::new();
         let mut kept: Vec<ZooModel> = Vec::new();
         let mut dupes = Vec::new();
@@ -80,7 +86,7 @@ impl Zoo {
                 continue;
             }
             kept.push(ZooModel {
-                paradigm: Paradigm::of(&run.name),
+                paradigm: model_types.and_then(|m| m.get(&run.name)),
                 family: families.family(&run.name).to_string(),
                 run,
                 source,
@@ -150,7 +156,12 @@ impl Zoo {
             })
             .collect();
         let untyped = kept.iter().filter(|m| m.paradigm.is_none()).count();
-        if untyped > 0 {
+        if model_types.is_none() {
+            notes.push(format!(
+                "no learning-paradigm grouping: the imagenet-x toolkit's model-type map is not available (run `spillover annotations fetch`); summaries are over all {} models",
+                kept.len()
+            ));
+        } else if untyped > 0 {
             notes.push(format!(
                 "{untyped} model(s) are not in the toolkit's paradigm map (left out of the paradigm comparison)"
             ));

@@ -29,6 +29,8 @@ pub struct CellOptions {
     /// Send this process's stdout and stderr to the cell's `train.log` (cell processes do;
     /// an in-process call from a test does not).
     pub redirect_output: bool,
+    /// The augmentations pipelines are built from (built-ins plus a binary's own).
+    pub registry: spillover_augment::Registry,
 }
 
 /// What became of the cell.
@@ -192,7 +194,7 @@ fn train(cell: &Cell, dir: &Path, resume: bool, opts: &CellOptions) -> Result<Tr
             message,
         })
     })?;
-    let data = LoaderData::open(&section, &config.augment, false)?;
+    let data = LoaderData::open_with(&section, &config.augment, &opts.registry, false)?;
     let run = RunOptions {
         backend: opts.backend,
         max_devices: opts.devices,

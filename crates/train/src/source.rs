@@ -156,15 +156,24 @@ fn in_memory(folder: &Path) -> Result<InMemoryDataset, TrainError> {
 }
 
 impl LoaderData {
-    /// Opens the data of `section` with the `[[augment]]` pipeline `augment`.
+    /// Opens the data of `section` with the `[[augment]]` pipeline `augment` (built-in ops).
     pub fn open(
         section: &DataSection,
         augment: &[toml::Table],
         progress: bool,
     ) -> Result<Self, TrainError> {
-        let registry = Registry::default();
+        Self::open_with(section, augment, &Registry::default(), progress)
+    }
+
+    /// [`LoaderData::open`] with the ops of `registry` (built-ins plus a user's own).
+    pub fn open_with(
+        section: &DataSection,
+        augment: &[toml::Table],
+        registry: &Registry,
+        progress: bool,
+    ) -> Result<Self, TrainError> {
         let user_pipeline = PipelineSpec(augment.to_vec())
-            .build(&registry)
+            .build(registry)
             .map_err(|e| TrainError::Config {
                 origin: "[[augment]]".into(),
                 message: e.to_string(),

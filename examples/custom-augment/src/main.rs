@@ -4,7 +4,7 @@
 //! Run: `cargo run --release -p custom-augment` (add `-- out_dir` to write one preview PNG
 //! per sweep cell).
 
-mod vignette;
+use custom_augment::vignette;
 
 use serde::Deserialize;
 use spillover_augment::{Image, Normalize, PipelineSpec, Registry, augment_batch, image, toml};

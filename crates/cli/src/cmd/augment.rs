@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use spillover_augment::{Image, Pipeline, Registry, image, rng, toml};
+use spillover_augment::{Image, image, rng, toml};
 use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
@@ -62,7 +62,7 @@ pub fn run(command: AugmentCommand) -> Result<()> {
 }
 
 fn list() -> Result<()> {
-    for doc in Registry::default().docs() {
+    for doc in crate::registry().docs() {
         println!("{}  —  {}", doc.name, doc.summary);
         for p in &doc.params {
             let help = if p.help.is_empty() {
@@ -113,7 +113,7 @@ fn apply(args: ApplyArgs) -> Result<()> {
     let Some(table) = doc.get("op").and_then(|v| v.as_table()) else {
         bail!("--op must be an inline TOML table")
     };
-    let op = Registry::default().build(table).context("--op")?;
+    let op = crate::registry().build(table).context("--op")?;
     let img = read_image(&args.input)?;
     let out = op.apply(img, &mut rng::seeded(args.seed));
     write_image(&args.output, &out)?;
@@ -132,8 +132,9 @@ fn preview(args: PreviewArgs) -> Result<()> {
     }
     let src = std::fs::read_to_string(&args.config)
         .with_context(|| format!("cannot read {}", args.config.display()))?;
-    let pipeline =
-        Pipeline::from_toml_str(&src).with_context(|| format!("in {}", args.config.display()))?;
+    let pipeline = crate::registry()
+        .pipeline_from_toml_str(&src)
+        .with_context(|| format!("in {}", args.config.display()))?;
     let img = read_image(&args.image)?;
     let draws: Vec<Image> = (0..args.n as u64)
         .map(|i| pipeline.apply_sample(img.clone(), args.seed, 0, i))

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use spillover_augment::Registry;
 use spillover_sweep::store::{self, DoneRecord, Store, status_rows};
 use spillover_sweep::{CellOptions, CellOutcome, Experiment, LocalOptions, Plan, slurm};
 use spillover_train::BackendChoice;
@@ -122,7 +121,7 @@ pub fn run(args: SweepArgs) -> Result<()> {
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--backend: {e}"))?;
     let exp = Experiment::load(&args.experiment)?;
-    let plan = spillover_sweep::plan(&exp, &args.sets, &Registry::default())?;
+    let plan = spillover_sweep::plan(&exp, &args.sets, crate::registry())?;
     let out = args
         .out
         .clone()
@@ -253,6 +252,7 @@ fn run_one(
         backend,
         devices,
         redirect_output: true,
+        registry: crate::registry().clone(),
     };
     init_tracing();
     match spillover_sweep::run_cell(store, plan, cell, &opts)? {

@@ -89,7 +89,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let section = DataSection::from_table(&config.data)
         .map_err(|message| anyhow::anyhow!("{}: {message}", config_path.display()))?;
-    let data = LoaderData::open(&section, &config.augment, progress)
+    let data = LoaderData::open_with(&section, &config.augment, crate::registry(), progress)
         .context("opening the training data")?;
     let options = RunOptions {
         backend: args.backend,

@@ -256,7 +256,11 @@ fn killed_at_random_moments_the_sweep_ends_exactly_once_and_byte_identical() {
             if child.try_wait().unwrap().is_none() {
                 // Half the time the whole group, half the time only the runner: its cells
                 // must die with it (PR_SET_PDEATHSIG), not train on as orphans.
-                let target = if rng.next() % 2 == 0 { -pgid } else { pgid };
+                let target = if rng.next().is_multiple_of(2) {
+                    -pgid
+                } else {
+                    pgid
+                };
                 // SAFETY: plain kill(2).
                 unsafe { libc::kill(target, libc::SIGKILL) };
                 kills += 1;

@@ -173,35 +173,6 @@ mod wgpu {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_backend_names() {
-        assert_eq!("wgpu".parse::<BackendChoice>(), Ok(BackendChoice::Wgpu));
-        assert_eq!("flex".parse::<BackendChoice>(), Ok(BackendChoice::Flex));
-        assert_eq!(
-            "wgpu-cpu".parse::<BackendChoice>(),
-            Ok(BackendChoice::WgpuCpu)
-        );
-        assert!(
-            "cuda"
-                .parse::<BackendChoice>()
-                .unwrap_err()
-                .contains("wgpu, wgpu-cpu or flex")
-        );
-        assert_eq!(BackendChoice::WgpuCpu.to_string(), "wgpu-cpu");
-    }
-
-    #[test]
-    fn flex_is_always_available() {
-        let s = select(BackendChoice::Flex, Some(4));
-        assert_eq!(s.devices.len(), 1);
-        assert!(s.is_flex() && s.warning.is_none());
-    }
-}
-
 /// Process environment a training process needs, set before any thread starts: on a CPU run,
 /// Burn's default device is flex (Burn materialises a resumed optimizer state on its default
 /// device, a GPU when one exists, before moving it); Mesa's Vulkan drivers print an error per
@@ -233,4 +204,33 @@ pub fn gpu_present() -> bool {
         })
     };
     any("/dev", "nvidia0") || any("/dev/dri", "renderD")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_backend_names() {
+        assert_eq!("wgpu".parse::<BackendChoice>(), Ok(BackendChoice::Wgpu));
+        assert_eq!("flex".parse::<BackendChoice>(), Ok(BackendChoice::Flex));
+        assert_eq!(
+            "wgpu-cpu".parse::<BackendChoice>(),
+            Ok(BackendChoice::WgpuCpu)
+        );
+        assert!(
+            "cuda"
+                .parse::<BackendChoice>()
+                .unwrap_err()
+                .contains("wgpu, wgpu-cpu or flex")
+        );
+        assert_eq!(BackendChoice::WgpuCpu.to_string(), "wgpu-cpu");
+    }
+
+    #[test]
+    fn flex_is_always_available() {
+        let s = select(BackendChoice::Flex, Some(4));
+        assert_eq!(s.devices.len(), 1);
+        assert!(s.is_flex() && s.warning.is_none());
+    }
 }

@@ -53,6 +53,8 @@ fn values(n: usize, seed: u64) -> Vec<f32> {
 
 /// Direct convolution in f64: output, input gradient and weight gradient for the output
 /// gradient `dy`.
+// Indices as in the convolution's formula: `co` also picks the bias, the output and the weight.
+#[allow(clippy::needless_range_loop)]
 fn reference(c: &Case, x: &[f32], w: &[f32], bias: &[f32], dy: &[f32]) -> [Vec<f64>; 3] {
     let [h, wd] = c.size;
     let [oh, ow] = c.out_size();

@@ -67,7 +67,7 @@ impl AnnotationDir {
     pub fn val_labels(&self) -> Result<Vec<(String, u32)>> {
         let (path, bytes) = self.read(files::FILENAME_LABEL)?;
         read_csv(&path, &bytes, &["file_name", "label"], |line, rec| {
-            let label = parse_u32(&path, line, "label", &rec[1])?;
+            let label = parse_u32(&path, line, "label", rec[1])?;
             Ok((rec[0].to_string(), label))
         })
     }
@@ -83,7 +83,7 @@ impl AnnotationDir {
                 Ok(MetaclassRow {
                     wnid: rec[0].to_string(),
                     name: rec[1].to_string(),
-                    id: parse_u32(&path, line, "metaclass", &rec[2])?,
+                    id: parse_u32(&path, line, "metaclass", rec[2])?,
                 })
             },
         )
@@ -243,12 +243,11 @@ fn parse_record<'a, T: Deserialize<'a> + TextField>(
     line: usize,
     text: &'a [u8],
 ) -> Result<AnnotationRecord> {
-    if !T::KEPT {
-        if let Some((file_name, class, values)) = scan_record(text) {
-            if let Ok(record) = record_from_values(file_name, class, values) {
-                return Ok(record);
-            }
-        }
+    if !T::KEPT
+        && let Some((file_name, class, values)) = scan_record(text)
+        && let Ok(record) = record_from_values(file_name, class, values)
+    {
+        return Ok(record);
     }
     let raw: RawRecord<T> = serde_json::from_slice(text)
         .map_err(|e| AnnotationError::parse(path, line, e.to_string()))?;
@@ -605,7 +604,7 @@ mod tests {
             Path::new("f.csv"),
             b"file_name,label\na,1\nb,x\n",
             &["file_name", "label"],
-            |l, r| parse_u32(Path::new("f.csv"), l, "label", &r[1]),
+            |l, r| parse_u32(Path::new("f.csv"), l, "label", r[1]),
         )
         .unwrap_err();
         assert_eq!(

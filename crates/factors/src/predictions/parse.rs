@@ -598,12 +598,15 @@ fn parse_canonical(
     Ok(())
 }
 
+/// A row read by [`fast_row`]: name, its ImageNet validation number, class, probability, bytes used.
+type FastRow<'a> = (&'a [u8], Option<usize>, u32, f64, usize);
+
 /// `name,class,prob\n` with no spaces, a plain class integer and a pandas-parsable probability;
 /// returns the fields (with the number of an ImageNet validation name) and the bytes used
 /// including the line end. Without `probabilities`, a plain decimal in [0, 1] is only checked
 /// (the returned value is 0).
 #[inline]
-fn fast_row(text: &[u8], probabilities: bool) -> Option<(&[u8], Option<usize>, u32, f64, usize)> {
+fn fast_row(text: &[u8], probabilities: bool) -> Option<FastRow<'_>> {
     // ImageNet names are checked in place (no search for the comma: a valid name has none).
     let number = match text.get(IMAGENET_NAME_LEN) {
         Some(b',') => super::imagenet_val_number(&text[..IMAGENET_NAME_LEN]),

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The main job on the embedded synthetic default, from a fresh clone: does colour jitter spill
-# over onto other factors? Two training cells on the synthetic factor world (32 px, a narrow
-# small-input ResNet-18; GPU through wgpu when there is one, else the CPU backend), flip only vs
-# flip + the paper's colour jitter at full strength, then both runs scored per factor.
-# About 3 minutes on 2 CPU cores after the build. Outputs: runs/demo/ (or $1).
+# over onto other factors? A sweep (experiments/demo_quick.toml) of two training cells on the
+# synthetic factor world (32 px, a narrow small-input ResNet-18; GPU through wgpu when there is
+# one, else the CPU backend): flip only vs flip + the paper's colour jitter at full strength,
+# then the spill-over report (HTML, Markdown, figures, tables) of both runs.
+# A few minutes on 2 CPU cores after the build. Outputs: runs/demo/ (or $1); the report in
+# runs/demo/report/index.html. Rerunning resumes (finished cells are kept).
+# For the full sweep (4 strengths x 3 seeds + baseline): spillover sweep experiments/demo.toml
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-runs/demo}"
@@ -12,22 +15,10 @@ scripts/setup.sh
 cargo test --release --workspace --locked --no-run
 spillover="${CARGO_TARGET_DIR:-target}/release/spillover"
 
-# The world the cells train on, rendered into the run folder too: its annotations score the runs.
+# The world the cells train on, rendered into the run folder too: its annotations score the runs
+# and give the report its bootstrap intervals over images.
 "$spillover" world generate --config configs/data/world_demo.toml --out "$out/world"
-mkdir -p "$out/predictions"
-for cell in color0.0 color100.0; do
-    config="configs/train/demo_${cell%.0}.toml"
-    if [ ! -f "$out/$cell/predictions.csv" ]; then
-        # A run interrupted earlier continues from its last checkpoint.
-        resume=(); compgen -G "$out/$cell/checkpoints/epoch-*" >/dev/null && resume=(--resume)
-        "$spillover" train "$config" --out "$out/$cell" "${resume[@]}"
-    fi
-    cp "$out/$cell/predictions.csv" "$out/predictions/$cell.csv"
-done
-
-# Per-factor accuracies and error ratios with 95 % bootstrap CIs, then the error-ratio matrix.
-"$spillover" evaluate "$out/predictions" --annotations "$out/world/annotations" --ci --out "$out/results"
+"$spillover" sweep experiments/demo_quick.toml --out "$out"
+"$spillover" report "$out" --annotations "$out/world/annotations" --out "$out/report"
 echo
-echo "Spill-over: compare the rows of the error-ratio matrix above (1 = as hard as the average image)."
-echo "The paper's finding is colour jitter lowering the colour error ratio and raising the pose one."
-echo "Toolkit-format tables: $out/results/val/top_factor/class/; TensorBoard: tensorboard --logdir $out"
+echo "TensorBoard: tensorboard --logdir $out/cells"

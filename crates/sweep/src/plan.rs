@@ -92,7 +92,10 @@ struct Draft {
 pub fn plan(exp: &Experiment, overrides: &[String], registry: &Registry) -> Result<Plan> {
     let f = &exp.file;
     let base = base_table(exp)?;
-    let base_config = TrainConfig::from_table(base.clone(), &base_origin(exp), overrides).ok();
+    // What every cell shares (base + `[sweep] set` + `--set`): differences are against it.
+    let mut shared = base.clone();
+    apply_sets(exp, &mut shared, &f.sweep.set, None, "sweep.set")?;
+    let base_config = TrainConfig::from_table(shared, &base_origin(exp), overrides).ok();
 
     let seeds: Vec<Option<u64>> = if f.sweep.seeds.is_empty() {
         vec![None]

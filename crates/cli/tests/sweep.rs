@@ -197,8 +197,8 @@ fn killed_at_random_moments_the_sweep_ends_exactly_once_and_byte_identical() {
     let (dir, exp) = fixture("");
     let cache = dir.path().join("cache");
     let reference = dir.path().join("reference");
-    // Sixteen epochs a cell (about 4 s in all): long enough for 20+ kills to land mid-sweep.
-    let args = ["--jobs", "2", "--set", "train.epochs=16"];
+    // 32 epochs a cell (about 8 s in all): 24 kills land before the sweep could finish.
+    let args = ["--jobs", "2", "--set", "train.epochs=32"];
     run_ok(&mut sweep_cmd(&exp, &reference, &cache, &args));
     let want = predictions(&reference);
     let status = run_ok(
@@ -236,7 +236,7 @@ fn killed_at_random_moments_the_sweep_ends_exactly_once_and_byte_identical() {
     let mut kills = 0;
     let mut seen = BTreeMap::new();
     for round in 0..100 {
-        if done_records(&out).len() == CELLS.len() {
+        if kills >= 24 || done_records(&out).len() == CELLS.len() {
             break;
         }
         let mut cmd = sweep_cmd(&exp, &out, &cache, &args);

@@ -9,25 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const WORLD: &str = "seed = 3\nimage_size = 16\n[splits.train]\nimages_per_class = 20\n[splits.val]\nimages_per_class = 10\n";
-
-const BASE: &str = r#"
-[model]
-arch = "resnet18"
-small_input = true
-width = 4
-[optim]
-lr = 0.05
-[schedule]
-kind = "constant"
-[train]
-epochs = 2
-batch_size = 50
-eval_batch_size = 100
-image_grid = 0
-[data]
-world = "world.toml"
-"#;
+mod tiny;
 
 const EXPERIMENT: &str = r#"
 [sweep]
@@ -50,8 +32,8 @@ const CELLS: [&str; 4] = ["flip-seed0", "flip-seed1", "color1-seed0", "color1-se
 /// A folder with the experiment, its base config and world, and a private cache.
 fn fixture(extra: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("world.toml"), WORLD).unwrap();
-    std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
+    std::fs::write(dir.path().join("world.toml"), tiny::WORLD).unwrap();
+    std::fs::write(dir.path().join("base.toml"), tiny::base(2)).unwrap();
     let exp = dir.path().join("exp.toml");
     std::fs::write(&exp, format!("{EXPERIMENT}{extra}")).unwrap();
     (dir, exp)

@@ -8,25 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const WORLD: &str = "seed = 3\nimage_size = 16\n[splits.train]\nimages_per_class = 20\n[splits.val]\nimages_per_class = 10\n";
-
-const BASE: &str = r#"
-[model]
-arch = "resnet18"
-small_input = true
-width = 4
-[optim]
-lr = 0.05
-[schedule]
-kind = "constant"
-[train]
-epochs = 30
-batch_size = 50
-eval_batch_size = 100
-image_grid = 0
-[data]
-world = "world.toml"
-"#;
+mod tiny;
 
 const EXPERIMENT: &str = r#"
 [sweep]
@@ -137,8 +119,8 @@ fn a_job_array_runs_every_cell_once_and_a_usr2_requeue_resumes() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("world.toml"), WORLD).unwrap();
-    std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
+    std::fs::write(dir.path().join("world.toml"), tiny::WORLD).unwrap();
+    std::fs::write(dir.path().join("base.toml"), tiny::base(30)).unwrap();
     let exp = dir.path().join("exp.toml");
     std::fs::write(&exp, EXPERIMENT).unwrap();
     let cache = dir.path().join("cache");

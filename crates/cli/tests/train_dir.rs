@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const WORLD: &str = "seed = 3\nimage_size = 16\n[splits.train]\nimages_per_class = 20\n[splits.val]\nimages_per_class = 10\n";
+mod tiny;
 
 const CONFIG: &str = r#"
 [model]
@@ -39,7 +39,7 @@ fn train(dir: &Path, out: &Path, extra: &[&str]) -> Command {
 
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("world.toml"), WORLD).unwrap();
+    std::fs::write(dir.path().join("world.toml"), tiny::WORLD).unwrap();
     std::fs::write(dir.path().join("cell.toml"), CONFIG).unwrap();
     dir
 }

@@ -1,0 +1,12 @@
+//! The tiny cell the sweep and train tests share: a 16 px world of 200 training images and a
+//! 4-channel ResNet-18 (about 0.1 s an epoch on one thread).
+
+/// The world config (`world.toml`).
+pub const WORLD: &str = "seed = 3\nimage_size = 16\n[splits.train]\nimages_per_class = 20\n[splits.val]\nimages_per_class = 10\n";
+
+/// The base training config (`base.toml`, next to `world.toml`) with `epochs` epochs.
+pub fn base(epochs: usize) -> String {
+    format!(
+        "[model]\narch = \"resnet18\"\nsmall_input = true\nwidth = 4\n[optim]\nlr = 0.05\n[schedule]\nkind = \"constant\"\n[train]\nepochs = {epochs}\nbatch_size = 50\neval_batch_size = 100\nimage_grid = 0\n[data]\nworld = \"world.toml\"\n"
+    )
+}

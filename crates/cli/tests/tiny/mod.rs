@@ -1,5 +1,7 @@
 //! The tiny cell the sweep and train tests share: a 16 px world of 200 training images and a
 //! 4-channel ResNet-18 (about 0.1 s an epoch on one thread).
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
 
 /// The world config (`world.toml`).
 pub const WORLD: &str = "seed = 3\nimage_size = 16\n[splits.train]\nimages_per_class = 20\n[splits.val]\nimages_per_class = 10\n";

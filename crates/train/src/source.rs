@@ -105,7 +105,13 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The directory holding the rendered world of `cfg`, rendering it on first use.
 pub fn world_dir(cfg: &WorldConfig, progress: bool) -> Result<PathBuf, TrainError> {
-    let key = hex(&sha2::Sha256::digest(cfg.to_toml().as_bytes())[..8]);
+    // The renderer's version is part of the key: a new renderer renders the same config anew.
+    let keyed = format!(
+        "renderer {}\n{}",
+        spillover_data::world::RENDERER_VERSION,
+        cfg.to_toml()
+    );
+    let key = hex(&sha2::Sha256::digest(keyed.as_bytes())[..8]);
     let root = spillover_factors::annotations::cache_root().join("worlds");
     let dir = root.join(&key);
     if dir.join("manifest.json").is_file() {

@@ -364,7 +364,10 @@ pub fn render(spec: &SceneSpec, templates: &[&Template], size: u32) -> Rendered 
         };
         let labelled = inst.class == spec.class;
         for Part { poly, role } in t.parts(inst.variant) {
-            let img: Vec<Pt> = poly.iter().map(|&q| pl.apply(inst.warp.apply(q))).collect();
+            let img: Vec<Pt> = poly
+                .iter()
+                .map(|&q| pl.apply(inst.warp.apply([q[0] * inst.view, q[1]])))
+                .collect();
             let track = |i: usize, a: f32| {
                 if labelled {
                     object[i] = object[i].max(a);

@@ -49,6 +49,10 @@ pub struct Instance {
     pub variant: bool,
     pub placement: Placement,
     pub warp: Warp,
+    /// Foreshortening along the object's length: 1 is the usual side view; `pose` draws the
+    /// object seen from the front or back (0.35..0.55), which changes its silhouette but not
+    /// its colours.
+    pub view: f32,
     /// Hue of the main parts, degrees.
     pub hue: f32,
     /// Hue of the secondary parts, degrees.
@@ -238,10 +242,17 @@ pub fn sample<R: Rng>(
                 _ => cy = 1.0 - inward,
             }
         }
-        let rotation = if has(Factor::Pose) {
-            sign(rng) * u(rng, 70.0, 180.0).to_radians()
+        // An unusual pose is an unusual viewpoint: turned over and seen end-on. The silhouette
+        // stops looking like the class while the colours stay, so a model that reads colour
+        // keeps a cue here that a colour-invariant one has given up (the world's mechanism for
+        // colour jitter's spill-over onto `pose`).
+        let (rotation, view) = if has(Factor::Pose) {
+            (
+                sign(rng) * u(rng, 70.0, 180.0).to_radians(),
+                u(rng, 0.35, 0.55),
+            )
         } else {
-            u(rng, -12.0, 12.0).to_radians()
+            (u(rng, -12.0, 12.0).to_radians(), 1.0)
         };
         let placement = Placement {
             cx,
@@ -297,6 +308,7 @@ pub fn sample<R: Rng>(
             variant: has(Factor::Subcategory) && c == class,
             placement,
             warp,
+            view,
             hue: tc.hue + shift,
             secondary_hue: tc.secondary_hue + shift,
             saturation: u(rng, 0.55, 0.85),

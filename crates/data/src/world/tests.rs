@@ -277,6 +277,8 @@ fn pose_shape_and_subcategory_change_the_silhouette() {
     let mut overlaps = Vec::new();
     for s in scenes(&[Factor::Pose]) {
         assert!(s.instances[0].placement.rotation.abs() >= 70f32.to_radians());
+        // Seen end-on: foreshortened along its length.
+        assert!((0.35..=0.55).contains(&s.instances[0].view));
         let upright = SceneSpec {
             instances: vec![Instance {
                 placement: Placement {
@@ -302,6 +304,7 @@ fn pose_shape_and_subcategory_change_the_silhouette() {
         mean(&overlaps)
     );
     for s in scenes(&[Factor::Shape]) {
+        assert_eq!(s.instances[0].view, 1.0, "only pose changes the viewpoint");
         let plain = SceneSpec {
             instances: vec![Instance {
                 warp: Default::default(),
@@ -376,6 +379,9 @@ fn color_moves_the_hue_away_from_the_class_hue() {
     let usual = near(scenes(&[]));
     let shifted = near(scenes(&[Factor::Color]));
     assert!(usual > 0.8, "usual objects have their class hue: {usual}");
+    // Pose changes the silhouette, not the colours: the cue a colour-reading model keeps.
+    let posed = near(scenes(&[Factor::Pose]));
+    assert!(posed > 0.8, "posed objects keep their class hue: {posed}");
     assert!(shifted < 0.15, "colour-shifted objects do not: {shifted}");
 }
 
@@ -606,5 +612,28 @@ fn same_seed_same_bytes_on_any_thread_count() {
     assert!(
         e.contains("not empty") && e.contains("manifest.json"),
         "{e}"
+    );
+}
+
+/// What a fixed set of scenes renders to, with the renderer version that rendered it.
+const PIXELS_AT_VERSION: (u32, &str) = (
+    2,
+    "fd166a4934d20852d39a88b9e625aebca8ad2ad542c8c9a4ff3a6849420bd2b3",
+);
+
+#[test]
+fn renderer_version_guards_the_pixels() {
+    let mut h = Sha256::new();
+    for f in Factor::ALL {
+        for s in scenes(&[f]).iter().take(3) {
+            h.update(&draw(s).rgb);
+        }
+    }
+    let digest: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        (RENDERER_VERSION, digest.as_str()),
+        PIXELS_AT_VERSION,
+        "the renderer draws other pixels than the recorded ones: bump RENDERER_VERSION (cached \
+         worlds of the old renderer must not be reused) and record the new digest here"
     );
 }

@@ -334,9 +334,31 @@ impl TrainConfig {
         if s.step_size == Some(0) {
             return Err("schedule.step_size must be at least 1".into());
         }
-        crate::source::DataSection::from_table(&self.data)?;
-        // Catch model typos before any data is loaded.
-        self.model_config(10, 32, 3)
+        let data = crate::source::DataSection::from_table(&self.data)?;
+        self.check_model(&data)
+    }
+
+    /// Catches model errors before any data is loaded, at the size of the images the data feeds
+    /// the model (a ViT's patch must divide it).
+    fn check_model(&self, data: &crate::source::DataSection) -> Result<(), String> {
+        let m = &self.model;
+        let size = match data.model_input_size() {
+            Some((size, source)) => {
+                if m.arch.starts_with("vit")
+                    && m.patch_size > 0
+                    && !size.is_multiple_of(m.patch_size)
+                {
+                    return Err(format!(
+                        "model.patch_size = {} does not divide the image size {size} ({source}): a ViT cuts the image into whole patches; choose a patch size that divides {size}, or another image size",
+                        m.patch_size
+                    ));
+                }
+                size
+            }
+            // The data reports its own fault when opened; check the rest of the model here.
+            None => m.patch_size.max(1),
+        };
+        self.model_config(10, size, 3)
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
@@ -747,5 +769,38 @@ mod tests {
         let c = TrainConfig::parse(&text, "t", &[]).unwrap();
         assert_eq!(c.data["path"].as_str(), Some("/x"));
         assert_eq!(c.augment[0]["op"].as_str(), Some("flip"));
+    }
+
+    #[test]
+    fn a_vit_is_checked_at_the_real_image_size() {
+        let vit = |patch: usize, data: &str| {
+            let text = format!(
+                "[model]\narch = \"vit_tiny\"\npatch_size = {patch}\n[data]\n{data}\n[[augment]]\nname = \"random_resized_crop\"\nsize = 224\n"
+            );
+            TrainConfig::parse(&text, "vit.toml", &[]).map_err(|e| e.to_string())
+        };
+        // ViT-Ti/14 at 224 px (set, or the default of image folders) is a valid model.
+        vit(14, "path = \"/x\"\nimage_size = 224").unwrap();
+        vit(14, "path = \"/x\"").unwrap();
+        let e = vit(14, "path = \"/x\"\nimage_size = 200").unwrap_err();
+        assert!(
+            e.contains(
+                "model.patch_size = 14 does not divide the image size 200 (data.image_size)"
+            ),
+            "{e}"
+        );
+        // The synthetic world's size comes from its config.
+        let dir = tempfile::tempdir().unwrap();
+        let world = dir.path().join("w.toml");
+        std::fs::write(&world, "image_size = 56\n").unwrap();
+        let data = format!("world = {:?}", world.display().to_string());
+        vit(14, &data).unwrap();
+        let e = vit(16, &data).unwrap_err();
+        assert!(
+            e.contains(
+                "model.patch_size = 16 does not divide the image size 56 (image_size of the world"
+            ),
+            "{e}"
+        );
     }
 }

@@ -71,9 +71,10 @@ pub trait TrainData: Send + Sync {
     fn prediction_class(&self, class: usize) -> u32 {
         class as u32
     }
-    /// ImageNet-X annotation directory to score the evaluation predictions against.
-    fn annotations(&self) -> Option<std::path::PathBuf> {
-        None
+    /// ImageNet-X annotation directory to score the evaluation predictions against, or why there
+    /// is none (said to the user: the run then ends without a factor table).
+    fn annotations(&self) -> Result<std::path::PathBuf, String> {
+        Err("the data has no ImageNet-X annotations".into())
     }
     /// Full training batches of `batch_size` for one epoch (the incomplete tail is dropped).
     /// Order and augmentation are a function of `seed` alone, so a resumed epoch replays exactly.

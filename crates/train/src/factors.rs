@@ -7,8 +7,9 @@ use std::path::Path;
 use spillover_factors::Factor;
 use spillover_factors::annotations::AnnotationDir;
 use spillover_factors::eval::{
-    ErrorType, EvalOptions, EvalSet, ScoreOptions, accuracy_table, error_ratios,
+    ErrorType, EvalError, EvalOptions, EvalSet, ScoreOptions, accuracy_table, error_ratios,
 };
+use spillover_factors::predictions::PredictionError;
 
 use crate::TrainError;
 
@@ -25,12 +26,19 @@ pub struct FactorRow {
     pub error_ratio: f64,
 }
 
-/// Scores `predictions` against `annotations` and writes the table to `out`.
-pub fn score(
-    predictions: &Path,
-    annotations: &Path,
-    out: &Path,
-) -> Result<Vec<FactorRow>, TrainError> {
+/// What scoring a run's predictions gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scored {
+    /// The per-factor table, written.
+    Table(Vec<FactorRow>),
+    /// No table: the predictions are of images the annotations do not know (custom data); why,
+    /// in words for the user.
+    NotAnnotated(String),
+}
+
+/// Scores `predictions` against `annotations` and writes the table to `out`; predictions of
+/// images the annotations do not have are no error but [`Scored::NotAnnotated`].
+pub fn score(predictions: &Path, annotations: &Path, out: &Path) -> Result<Scored, TrainError> {
     let err = |e: &dyn std::fmt::Display| {
         TrainError::Data(format!("scoring {}: {e}", predictions.display()))
     };
@@ -42,9 +50,23 @@ pub fn score(
         keep_outcomes: false,
         calibration: false,
     };
-    let scores = set
-        .score_file("model", predictions, options)
-        .map_err(|e| err(&e))?;
+    let scores = match set.score_file("model", predictions, options) {
+        Ok(scores) => scores,
+        Err(EvalError::Predictions(PredictionError::UnknownName { line, name, .. })) => {
+            return Ok(Scored::NotAnnotated(format!(
+                "the validation image `{name}` ({}:{line}) is not an image of the annotations at {}: custom data; give annotations of these images with `--annotations DIR` or data.annotations to score them",
+                predictions.display(),
+                annotations.display()
+            )));
+        }
+        Err(EvalError::Predictions(PredictionError::NoOverlap { .. })) => {
+            return Ok(Scored::NotAnnotated(format!(
+                "none of the validation images is annotated in {}; give annotations of these images with `--annotations DIR` or data.annotations to score them",
+                annotations.display()
+            )));
+        }
+        Err(e) => return Err(err(&e)),
+    };
     let table = accuracy_table(&[&scores], ErrorType::Class);
     let row = &table[0];
     let ratios = error_ratios(row);
@@ -78,5 +100,5 @@ pub fn score(
         Ok(())
     })
     .map_err(|e| TrainError::io(out, e))?;
-    Ok(rows)
+    Ok(Scored::Table(rows))
 }

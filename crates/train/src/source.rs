@@ -7,6 +7,10 @@
 //! - `path = DIR`: ImageNet folders `DIR/train/<wnid>/*` and `DIR/val/` (class folders, or flat
 //!   with `val_labels = "filename_label.csv"`), optionally the first `classes` classes and a
 //!   `fraction` of each; the ImageNet-X annotations from `annotations` or the default download.
+//!   Predictions are exported as the annotations' class indices (ImageNet-1k for ImageNet-X):
+//!   each class folder's wnid is looked up in the annotations' `imagenet_labels.txt`, so a
+//!   folder holding any subset of ImageNet's classes is scored against the right classes. Class
+//!   folders that are not in that list are custom data: the run has no factor table.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +26,9 @@ use spillover_data::{
 
 use crate::TrainError;
 use crate::data::{Batch, Batches, TrainData};
+
+/// Side of an image folder's training crop and evaluation centre crop without `image_size`.
+pub const DEFAULT_IMAGE_SIZE: u32 = 224;
 
 /// `[data]`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -79,6 +86,33 @@ impl DataSection {
         }
         Ok(section)
     }
+
+    /// Side of the square images the data feeds the model, and where it is set: `data.image_size`
+    /// (default 224) for image folders, the world's `image_size` otherwise. `None` when the world
+    /// config cannot be read here (opening the data reports why).
+    pub fn model_input_size(&self) -> Option<(usize, String)> {
+        if self.path.is_some() {
+            return Some(match self.image_size {
+                Some(size) => (size as usize, "data.image_size".into()),
+                None => (
+                    DEFAULT_IMAGE_SIZE as usize,
+                    format!("data.image_size, default {DEFAULT_IMAGE_SIZE}"),
+                ),
+            });
+        }
+        match &self.world {
+            Some(path) => WorldConfig::load(path).ok().map(|c| {
+                (
+                    c.image_size as usize,
+                    format!("image_size of the world {}", path.display()),
+                )
+            }),
+            None => Some((
+                WorldConfig::default().image_size as usize,
+                "image_size of the default world".into(),
+            )),
+        }
+    }
 }
 
 /// Batches from `spillover-data` loaders.
@@ -90,7 +124,7 @@ pub struct LoaderData {
     shape: [usize; 3],
     classes: usize,
     class_map: Vec<u32>,
-    annotations: Option<PathBuf>,
+    annotations: Result<PathBuf, String>,
     workers: usize,
     prefetch: usize,
 }
@@ -202,12 +236,10 @@ impl LoaderData {
                     shape: [3, size, size],
                     classes: cfg.classes.len(),
                     class_map: (0..cfg.classes.len() as u32).collect(),
-                    annotations: Some(
-                        section
-                            .annotations
-                            .clone()
-                            .unwrap_or_else(|| dir.join("annotations")),
-                    ),
+                    annotations: Ok(section
+                        .annotations
+                        .clone()
+                        .unwrap_or_else(|| dir.join("annotations"))),
                     workers,
                     prefetch,
                 })
@@ -234,7 +266,7 @@ impl LoaderData {
                         ..subset
                     })
                     .map_err(data_err)?;
-                let size = section.image_size.unwrap_or(224);
+                let size = section.image_size.unwrap_or(DEFAULT_IMAGE_SIZE);
                 let resize = section.eval_resize.unwrap_or(size * 8 / 7);
                 if augment.is_empty() {
                     return Err(TrainError::Config {
@@ -248,15 +280,16 @@ impl LoaderData {
                     .annotations
                     .clone()
                     .unwrap_or_else(spillover_factors::annotations::default_dir);
+                let (class_map, annotations) = annotated_classes(&train, annotations);
                 Ok(Self {
                     classes: train.classes.len(),
-                    class_map: train.original_class.clone(),
+                    class_map,
                     train: Arc::new(train),
                     eval: Arc::new(val),
                     train_pipeline: Arc::new(user_pipeline),
                     eval_pipeline: Arc::new(presets::eval_transform(resize, size)),
                     shape: [3, size as usize, size as usize],
-                    annotations: Some(annotations),
+                    annotations,
                     workers,
                     prefetch,
                 })
@@ -326,8 +359,58 @@ impl TrainData for LoaderData {
     fn prediction_class(&self, class: usize) -> u32 {
         self.class_map[class]
     }
-    fn annotations(&self) -> Option<PathBuf> {
+    fn annotations(&self) -> Result<PathBuf, String> {
         self.annotations.clone()
+    }
+}
+
+/// The class index each class of `folder` has in the annotations at `dir` (its row in their
+/// `imagenet_labels.txt`, found by wnid: ImageNet-1k's index for the ImageNet-X files), and the
+/// annotations to score against, or why the run cannot be scored.
+///
+/// Without a class list (no annotations, or a set without `imagenet_labels.txt`) the classes keep
+/// their index among the folder's sorted class folders, which is ImageNet-1k's only for a folder
+/// holding all 1,000 classes.
+fn annotated_classes(folder: &ImageFolder, dir: PathBuf) -> (Vec<u32>, Result<PathBuf, String>) {
+    use spillover_factors::annotations::{AnnotationDir, files};
+    let folder_index = folder.original_class.clone();
+    if !dir.is_dir() {
+        let reason = format!(
+            "no ImageNet-X annotations at {}: fetch them with `spillover annotations fetch`, or give annotations of these images with `--annotations DIR` or data.annotations",
+            dir.display()
+        );
+        return (folder_index, Err(reason));
+    }
+    let labels = match AnnotationDir::open(&dir).and_then(|d| d.class_labels()) {
+        Ok(labels) => labels,
+        Err(e) => {
+            tracing::warn!(
+                "{e}: predicted classes are indices among the {} class folders",
+                folder.classes.len()
+            );
+            return (folder_index, Ok(dir));
+        }
+    };
+    let index: std::collections::HashMap<&str, u32> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.wnid.as_str(), i as u32))
+        .collect();
+    let mapped: Result<Vec<u32>, &String> = folder
+        .classes
+        .iter()
+        .map(|wnid| index.get(wnid.as_str()).copied().ok_or(wnid))
+        .collect();
+    match mapped {
+        Ok(map) => (map, Ok(dir)),
+        Err(wnid) => {
+            let reason = format!(
+                "the class folder `{wnid}` is not a class of the annotations at {} (not in its {}): custom data; give annotations of these images with `--annotations DIR` or data.annotations to score them",
+                dir.display(),
+                files::LABELS
+            );
+            (folder_index, Err(reason))
+        }
     }
 }
 

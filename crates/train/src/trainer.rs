@@ -17,7 +17,7 @@ use crate::checkpoint::{self, EpochRecord, TrainState};
 use crate::config::{Precision, TrainConfig};
 use crate::data::TrainData;
 use crate::device::{self, BackendChoice, Selected};
-use crate::factors::FactorRow;
+use crate::factors::{FactorRow, Scored};
 use crate::metrics::{Tally, rank_hits, softmax_at, to_f32_vec};
 use crate::predictions::{self, Prediction};
 use crate::schedule::LrSchedule;
@@ -52,6 +52,9 @@ pub struct RunOutcome {
     pub predictions: Option<PathBuf>,
     /// The per-factor table (`RUN_DIR/factors.csv`) once finished, when annotations exist.
     pub factors: Option<Vec<FactorRow>>,
+    /// Why a finished run has no per-factor table (no annotations, or custom data that the
+    /// annotations do not cover); the run itself succeeded.
+    pub no_factors: Option<String>,
     /// The model at the end of this invocation.
     pub model: Classifier,
 }
@@ -336,7 +339,8 @@ impl Session<'_> {
                     let (class, _, _) = rank_hits(row, label);
                     rows.push(Prediction {
                         file_name: name,
-                        class,
+                        // The class index the annotations know (ImageNet-1k for a subset).
+                        class: self.data.prediction_class(class) as usize,
                         probability: softmax_at(row, class),
                     });
                 }
@@ -495,6 +499,7 @@ pub fn run(
     let finished = session.state.epoch >= t.epochs;
     let mut predictions_path = None;
     let mut factors = None;
+    let mut no_factors = None;
     if finished {
         // A resumed run that was already finished has no evaluation of this invocation.
         let rows = match last_eval_rows {
@@ -504,7 +509,13 @@ pub fn run(
         let path = out.join("predictions.csv");
         predictions::write(&path, &rows)?;
         crate::fault::point("predictions-written");
-        factors = score_factors(data, &path, out)?;
+        match score_factors(data, &path, out)? {
+            Ok(rows) => factors = Some(rows),
+            Err(reason) => {
+                tracing::warn!("no per-factor table (factors.csv): {reason}");
+                no_factors = Some(reason);
+            }
+        }
         crate::fault::point("factors-written");
         predictions_path = Some(path);
     }
@@ -514,31 +525,37 @@ pub fn run(
         finished,
         predictions: predictions_path,
         factors,
+        no_factors,
         model,
     })
 }
 
-/// Scores the predictions per factor into `RUN_DIR/factors.csv` when the data has annotations.
+/// Scores the predictions per factor into `RUN_DIR/factors.csv` when the data has annotations
+/// of its validation images; otherwise says why not (data without annotations is no error).
 fn score_factors(
     data: &dyn TrainData,
     predictions: &Path,
     out: &Path,
-) -> Result<Option<Vec<FactorRow>>, TrainError> {
-    let Some(annotations) = data.annotations() else {
-        return Ok(None);
+) -> Result<Result<Vec<FactorRow>, String>, TrainError> {
+    let annotations = match data.annotations() {
+        Ok(dir) if dir.is_dir() => dir,
+        Ok(dir) => {
+            return Ok(Err(format!(
+                "no ImageNet-X annotations at {}: fetch them with `spillover annotations fetch` or set data.annotations, then score with `spillover evaluate {}`",
+                dir.display(),
+                predictions.display()
+            )));
+        }
+        Err(reason) => return Ok(Err(reason)),
     };
-    if !annotations.is_dir() {
-        tracing::warn!(
-            "no ImageNet-X annotations at {}: factors.csv not written (fetch them with `spillover annotations fetch`, or set data.annotations), then score with `spillover evaluate {}`",
-            annotations.display(),
-            predictions.display()
-        );
-        return Ok(None);
-    }
     let path = out.join("factors.csv");
-    let rows = crate::factors::score(predictions, &annotations, &path)?;
-    tracing::info!("per-factor accuracies written to {}", path.display());
-    Ok(Some(rows))
+    match crate::factors::score(predictions, &annotations, &path)? {
+        Scored::Table(rows) => {
+            tracing::info!("per-factor accuracies written to {}", path.display());
+            Ok(Ok(rows))
+        }
+        Scored::NotAnnotated(reason) => Ok(Err(reason)),
+    }
 }
 
 fn log_epoch(events: &mut EventWriter, r: &EpochRecord, step: u64) -> std::io::Result<()> {

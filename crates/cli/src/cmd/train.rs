@@ -15,6 +15,7 @@ const EXAMPLES: &str = "Examples:
   spillover train configs/train/paper_resnet50.toml --out runs/paper \\
       --set data.path=/data/imagenet
   spillover train configs/train/world_vit_tiny.toml --print-config
+  spillover train my_data.toml --out runs/mine --annotations my_annotations/
 
 Backends: wgpu (default: every GPU, data-parallel), flex (CPU), wgpu-cpu (software Vulkan,
 for tests). Without a GPU adapter, wgpu falls back to flex with a warning.
@@ -32,6 +33,11 @@ pub struct TrainArgs {
     /// Override a config value, e.g. --set train.epochs=2 (TOML value syntax; repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
+    /// ImageNet-X-format annotations of the validation images to score the run against (sets
+    /// data.annotations). Default: the world's own, or the fetched ImageNet-X files for image
+    /// folders; data without annotations trains all the same, without a per-factor table.
+    #[arg(long, value_name = "DIR")]
+    annotations: Option<PathBuf>,
     /// Compute backend: wgpu, flex or wgpu-cpu.
     #[arg(long, default_value = "wgpu", value_parser = parse_backend)]
     backend: BackendChoice,
@@ -78,7 +84,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }
         (None, None) => bail!("give a CONFIG.toml or --resume --out RUN_DIR"),
     };
-    let config = TrainConfig::load(&config_path, &args.sets)?;
+    let mut config = TrainConfig::load(&config_path, &args.sets)?;
+    if let Some(dir) = &args.annotations {
+        let dir = spillover_train::config::absolute_lexical(dir);
+        config.data.insert(
+            "annotations".into(),
+            toml::Value::String(dir.display().to_string()),
+        );
+    }
     if args.print_config {
         print!("{}", config.to_toml());
         return Ok(());
@@ -132,7 +145,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 );
             }
         }
-        (Some(p), None) => eprintln!("predictions: {}", p.display()),
+        // The trainer's warning above says why (no annotations, or custom data).
+        (Some(p), None) => eprintln!(
+            "predictions: {}\nno per-factor table (factors.csv not written: see the warning above)",
+            p.display()
+        ),
         _ => eprintln!(
             "resume with: spillover train --resume --out {}",
             out.display()

@@ -53,9 +53,9 @@ pub enum AugmentError {
     #[error("bad augmentation config: {0}")]
     BadConfig(String),
 
-    /// TOML that does not parse.
+    /// TOML that does not parse (the cause is in the message, not repeated as a source).
     #[error("augmentation config is not valid TOML: {0}")]
-    Toml(#[from] toml::de::Error),
+    Toml(toml::de::Error),
 
     /// Images handed to a batch function that do not fit together.
     #[error("batch: {0}")]
@@ -64,6 +64,12 @@ pub enum AugmentError {
     /// A name registered twice.
     #[error("augmentation `{0}` is already registered; pick another name")]
     Duplicate(String),
+}
+
+impl From<toml::de::Error> for AugmentError {
+    fn from(e: toml::de::Error) -> Self {
+        Self::Toml(e)
+    }
 }
 
 fn closest_hint(closest: &Option<String>) -> String {

@@ -105,9 +105,15 @@ fn main_with_registry() -> std::process::ExitCode {
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
+            let mut shown = err.to_string();
+            eprintln!("error: {shown}");
             for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                // A message that already says its cause is not followed by it again.
+                let cause = cause.to_string();
+                if !shown.contains(&cause) {
+                    eprintln!("  caused by: {cause}");
+                    shown.push_str(&cause);
+                }
             }
             std::process::ExitCode::FAILURE
         }

@@ -252,6 +252,36 @@ fn bootstrap_intervals_bracket_the_estimate() {
 }
 
 #[test]
+fn a_missing_file_says_its_cause_once_and_an_empty_folder_says_so() {
+    let case = Case::new();
+    let missing = case.dir.join("nothere.csv").to_string_lossy().into_owned();
+    let stderr = case.fails(&[&missing]);
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothere.csv: No such file"), "{stderr}");
+    let empty = case.dir.join("runs");
+    std::fs::create_dir(&empty).unwrap();
+    let stderr = case.fails(&[empty.to_str().unwrap()]);
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "error: {}: no prediction files in this directory: it reads the `*.csv` and `*.csv.gz` files directly inside it (not in subfolders), and it is empty",
+            empty.display()
+        )
+    );
+    std::fs::write(empty.join("notes.txt"), "x").unwrap();
+    std::fs::create_dir(empty.join("r18")).unwrap();
+    let stderr = case.fails(&[empty.to_str().unwrap()]);
+    assert!(
+        stderr.contains("(not in subfolders), and it holds 2 other entries: notes.txt, r18"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn missing_annotations_say_how_to_fetch() {
     let case = Case::new();
     let good = case.preds("good.csv", |t| t);

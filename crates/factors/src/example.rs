@@ -154,7 +154,7 @@ pub fn write_example_files(
             )
             .map_err(|e| AnnotationError::Io {
                 path: path.clone(),
-                source: e,
+                cause: e,
             })?;
             Ok(path)
         })

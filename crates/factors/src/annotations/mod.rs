@@ -149,11 +149,11 @@ pub enum AnnotationError {
         "ImageNet-X annotations not found: {path} is missing.\n  fix: run `spillover annotations fetch` (downloads imagenet-x==0.0.7 and caches it), or pass `--annotations DIR` with a directory in the imagenet_x format"
     )]
     Missing { path: PathBuf },
-    #[error("{path}: {source}")]
+    /// The cause is in the message, not repeated as an error source (it would print twice).
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}:{line}: {message}")]
     Parse {
@@ -173,7 +173,10 @@ impl AnnotationError {
         if source.kind() == std::io::ErrorKind::NotFound {
             AnnotationError::Missing { path }
         } else {
-            AnnotationError::Io { path, source }
+            AnnotationError::Io {
+                path,
+                cause: source,
+            }
         }
     }
 

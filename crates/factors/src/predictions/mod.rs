@@ -25,11 +25,11 @@ pub const HEADER: [&str; 3] = ["file_name", "predicted_class", "predicted_probab
 /// Errors reading prediction files.
 #[derive(Debug, thiserror::Error)]
 pub enum PredictionError {
-    #[error("{path}: {source}")]
+    /// The cause is in the message, not repeated as an error source (it would print twice).
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}: corrupt gzip data ({message}); re-export the file or decompress it to check")]
     Gzip { path: PathBuf, message: String },
@@ -82,6 +82,10 @@ pub enum PredictionError {
     )]
     NotPredictions { path: PathBuf },
     #[error(
+        "{path}: no prediction files in this directory: it reads the `*.csv` and `*.csv.gz` files directly inside it (not in subfolders), and {found}"
+    )]
+    EmptyDirectory { path: PathBuf, found: String },
+    #[error(
         "two inputs give the model name `{model}`: {first} and {second}; rename one (the model name is the file stem)"
     )]
     DuplicateModel {
@@ -118,22 +122,36 @@ fn is_prediction_file(path: &Path) -> bool {
 pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<(String, PathBuf)>, PredictionError> {
     let mut files = Vec::new();
     for input in inputs {
-        let meta = std::fs::metadata(input).map_err(|source| PredictionError::Io {
+        let meta = std::fs::metadata(input).map_err(|cause| PredictionError::Io {
             path: input.clone(),
-            source,
+            cause,
         })?;
         if meta.is_dir() {
-            let entries = std::fs::read_dir(input).map_err(|source| PredictionError::Io {
+            let entries = std::fs::read_dir(input).map_err(|cause| PredictionError::Io {
                 path: input.clone(),
-                source,
+                cause,
             })?;
-            let mut found: Vec<PathBuf> = entries
+            let (mut found, others): (Vec<PathBuf>, Vec<PathBuf>) = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && is_prediction_file(p))
-                .collect();
+                .partition(|p| p.is_file() && is_prediction_file(p));
             if found.is_empty() {
-                return Err(PredictionError::NotPredictions {
+                let mut names: Vec<String> = others
+                    .iter()
+                    .filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned()))
+                    .collect();
+                names.sort();
+                let found = match names.len() {
+                    0 => "it is empty".to_string(),
+                    n => format!(
+                        "it holds {n} other entr{}: {}{}",
+                        if n == 1 { "y" } else { "ies" },
+                        names[..n.min(5)].join(", "),
+                        if n > 5 { ", ..." } else { "" }
+                    ),
+                };
+                return Err(PredictionError::EmptyDirectory {
                     path: input.clone(),
+                    found,
                 });
             }
             found.sort();

@@ -47,9 +47,9 @@ pub fn read_predictions_file(
         static BUFFERS: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
     }
     BUFFERS.with_borrow_mut(|(raw, plain)| {
-        let io = |source| PredictionError::Io {
+        let io = |cause| PredictionError::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         };
         raw.clear();
         std::fs::File::open(path)

@@ -16,7 +16,7 @@ pub enum SweepError {
         message: String,
     },
     /// A cell's training config does not check out.
-    #[error("{file}{}: cell {cell}: {source}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    #[error("{file}{}: cell {cell}: {cause}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Cell {
         /// The experiment file.
         file: String,
@@ -24,9 +24,8 @@ pub enum SweepError {
         line: Option<usize>,
         /// The cell's name.
         cell: String,
-        /// The training crate's complaint.
-        #[source]
-        source: spillover_train::TrainError,
+        /// The training crate's complaint (in the message, not repeated as an error source).
+        cause: spillover_train::TrainError,
     },
     /// Training failed.
     #[error(transparent)]

@@ -192,6 +192,23 @@ impl Experiment {
     pub fn find_line(&self, needle: &str) -> Option<usize> {
         self.text.find(needle).map(|at| self.line(at))
     }
+
+    /// The line of the first occurrence of `needle` from the line of byte offset `at` on (the
+    /// key of an entry that starts at `at`), else the line of `at`.
+    pub fn find_line_after(&self, at: usize, needle: &str) -> Option<usize> {
+        let at = at.min(self.text.len());
+        let start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let found = self.text[start..].find(needle).map(|i| start + i);
+        Some(self.line(found.unwrap_or(at)))
+    }
+
+    /// `file:line: what`: what a key set by this file is blamed on in a cell's config errors.
+    pub fn blame(&self, line: Option<usize>, what: &str) -> String {
+        match line {
+            Some(l) => format!("{}:{l}: {what}", self.path.display()),
+            None => format!("{}: {what}", self.path.display()),
+        }
+    }
 }
 
 fn line_of(text: &str, at: usize) -> usize {

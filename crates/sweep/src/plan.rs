@@ -13,7 +13,8 @@ use serde::Serialize;
 use sha2::Digest;
 use spillover_augment::{PipelineSpec, Registry};
 use spillover_train::TrainConfig;
-use spillover_train::config::{absolute_lexical, resolve_data_paths, set_key};
+use spillover_train::config::{absolute_lexical, resolve_data_paths};
+use spillover_train::provenance::SourcedTable;
 
 use crate::error::{Result, SweepError};
 use crate::experiment::Experiment;
@@ -83,7 +84,7 @@ struct Draft {
     strength: Option<f64>,
     model: Option<String>,
     labels: BTreeMap<String, toml::Value>,
-    table: toml::Table,
+    table: SourcedTable,
     line: Option<usize>,
 }
 
@@ -95,7 +96,7 @@ pub fn plan(exp: &Experiment, overrides: &[String], registry: &Registry) -> Resu
     // What every cell shares (base + `[sweep] set` + `--set`): differences are against it.
     let mut shared = base.clone();
     apply_sets(exp, &mut shared, &f.sweep.set, None, "sweep.set")?;
-    let base_config = TrainConfig::from_table(shared, &base_origin(exp), overrides).ok();
+    let base_config = TrainConfig::from_sourced(shared, overrides).ok();
 
     let seeds: Vec<Option<u64>> = if f.sweep.seeds.is_empty() {
         vec![None]
@@ -164,9 +165,15 @@ pub fn plan(exp: &Experiment, overrides: &[String], registry: &Registry) -> Resu
         let at = g.span().start;
         let g = g.get_ref();
         let mut group_table = base.clone();
-        apply_sets(exp, &mut group_table, &f.sweep.set, Some(at), "sweep.set")?;
+        apply_sets(exp, &mut group_table, &f.sweep.set, None, "sweep.set")?;
         if let Some(augment) = &g.augment {
-            set_augment(&mut group_table, augment);
+            set_augment(
+                exp,
+                &mut group_table,
+                augment,
+                at,
+                &format!("group {}", g.name),
+            )?;
         }
         apply_sets(
             exp,
@@ -225,8 +232,7 @@ pub fn plan(exp: &Experiment, overrides: &[String], registry: &Registry) -> Resu
                         d.labels.insert(key.clone(), v.clone());
                     }
                     if let Some(s) = seed {
-                        set_key(&mut d.table, "train.seed", toml::Value::Integer(*s as i64))
-                            .map_err(|m| exp.error(Some(at), m))?;
+                        set_seed(exp, &mut d.table, *s, None)?;
                         tail.push(format!("seed{s}"));
                         d.labels
                             .insert("seed".into(), toml::Value::Integer(*s as i64));
@@ -241,9 +247,9 @@ pub fn plan(exp: &Experiment, overrides: &[String], registry: &Registry) -> Resu
         let at = c.span().start;
         let c = c.get_ref();
         let mut table = base.clone();
-        apply_sets(exp, &mut table, &f.sweep.set, Some(at), "sweep.set")?;
+        apply_sets(exp, &mut table, &f.sweep.set, None, "sweep.set")?;
         if let Some(augment) = &c.augment {
-            set_augment(&mut table, augment);
+            set_augment(exp, &mut table, augment, at, &format!("cell {}", c.name))?;
         }
         let mut labels = BTreeMap::new();
         labels.insert(
@@ -256,8 +262,7 @@ pub fn plan(exp: &Experiment, overrides: &[String], registry: &Registry) -> Resu
             labels.insert("model".into(), v);
         }
         if let Some(s) = c.seed {
-            set_key(&mut table, "train.seed", toml::Value::Integer(s as i64))
-                .map_err(|m| exp.error(Some(at), m))?;
+            set_seed(exp, &mut table, s, Some(at))?;
             labels.insert("seed".into(), toml::Value::Integer(s as i64));
         }
         apply_sets(
@@ -324,20 +329,20 @@ pub fn plan(exp: &Experiment, overrides: &[String], registry: &Registry) -> Resu
             });
         }
         names.insert(name.clone(), d.line);
-        let config = TrainConfig::from_table(d.table, &exp.path.display().to_string(), overrides)
-            .map_err(|source| SweepError::Cell {
-            file: exp.path.display().to_string(),
-            line: d.line,
-            cell: name.clone(),
-            source,
-        })?;
+        let config =
+            TrainConfig::from_sourced(d.table, overrides).map_err(|source| SweepError::Cell {
+                file: exp.path.display().to_string(),
+                line: d.line,
+                cell: name.clone(),
+                cause: source,
+            })?;
         PipelineSpec(config.augment.clone())
             .build(registry)
             .map_err(|e| SweepError::Cell {
                 file: exp.path.display().to_string(),
                 line: d.line,
                 cell: name.clone(),
-                source: spillover_train::TrainError::Config {
+                cause: spillover_train::TrainError::Config {
                     origin: "[[augment]]".into(),
                     message: e.to_string(),
                 },
@@ -402,15 +407,8 @@ pub fn plan(exp: &Experiment, overrides: &[String], registry: &Registry) -> Resu
     })
 }
 
-fn base_origin(exp: &Experiment) -> String {
-    match &exp.file.sweep.base {
-        Some(b) => exp.dir().join(b).display().to_string(),
-        None => format!("{} [base]", exp.path.display()),
-    }
-}
-
 /// `sweep.base` (with its includes) overlaid by the inline `[base]` table.
-fn base_table(exp: &Experiment) -> Result<toml::Table> {
+fn base_table(exp: &Experiment) -> Result<SourcedTable> {
     let mut table = match &exp.file.sweep.base {
         Some(rel) => {
             let path = exp.dir().join(rel);
@@ -423,9 +421,9 @@ fn base_table(exp: &Experiment) -> Result<toml::Table> {
                     ),
                 ));
             }
-            TrainConfig::load_table(&path)?
+            TrainConfig::load_sourced(&path)?
         }
-        None => toml::Table::new(),
+        None => SourcedTable::empty(&format!("{} [base]", exp.path.display())),
     };
     if let Some(inline) = &exp.file.base {
         let mut inline = inline.clone();
@@ -436,26 +434,19 @@ fn base_table(exp: &Experiment) -> Result<toml::Table> {
                 "[base] cannot include files; name the file in [sweep] base = \"...\"",
             ));
         }
-        merge(&mut table, inline);
+        let at = exp.find_line("[base]").unwrap_or(1);
+        table.merge(SourcedTable::whole(
+            inline,
+            &format!("{}:{at}: [base]", exp.path.display()),
+        ));
     }
-    if table.is_empty() {
+    if table.table.is_empty() {
         return Err(exp.error(
             None,
             "no base config: set [sweep] base = \"path/to/train.toml\" or write a [base] table",
         ));
     }
     Ok(table)
-}
-
-fn merge(base: &mut toml::Table, over: toml::Table) {
-    for (key, value) in over {
-        match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
-            (_, value) => {
-                base.insert(key, value);
-            }
-        }
-    }
 }
 
 /// `[models]`: name -> the `[model]` table (inline, or the `[model]` of a config file).
@@ -494,16 +485,46 @@ fn models(exp: &Experiment) -> Result<BTreeMap<String, toml::Table>> {
     Ok(out)
 }
 
-fn set_augment(table: &mut toml::Table, augment: &[toml::Table]) {
-    table.insert(
-        "augment".into(),
-        toml::Value::Array(augment.iter().cloned().map(toml::Value::Table).collect()),
+/// Replaces the pipeline with a group's or cell's `augment` (made at byte `at`).
+fn set_augment(
+    exp: &Experiment,
+    table: &mut SourcedTable,
+    augment: &[toml::Table],
+    at: usize,
+    owner: &str,
+) -> Result<()> {
+    let value = toml::Value::Array(augment.iter().cloned().map(toml::Value::Table).collect());
+    let blame = exp.blame(
+        exp.find_line_after(at, "augment"),
+        &format!("{owner}: augment"),
     );
+    table
+        .set("augment", value, &blame)
+        .map_err(|m| exp.error(Some(at), m))
 }
 
+/// Sets `train.seed` from `[sweep] seeds` (or a `[[cell]]`'s seed, made at byte `at`).
+fn set_seed(
+    exp: &Experiment,
+    table: &mut SourcedTable,
+    seed: u64,
+    at: Option<usize>,
+) -> Result<()> {
+    let blame = match at {
+        Some(at) => exp.blame(exp.find_line_after(at, "seed"), "seed"),
+        None => exp.blame(exp.find_line("seeds"), "sweep.seeds"),
+    };
+    table
+        .set("train.seed", toml::Value::Integer(seed as i64), &blame)
+        .map_err(|m| exp.error(at, m))
+}
+
+/// Applies the overrides of a `set` table (`what`: `sweep.set`, `group NAME: set`, ...; the
+/// entry that holds it starts at byte `at`); an error on one names the experiment file, its
+/// line and the key.
 fn apply_sets(
     exp: &Experiment,
-    table: &mut toml::Table,
+    table: &mut SourcedTable,
     sets: &BTreeMap<String, toml::Value>,
     at: Option<usize>,
     what: &str,
@@ -517,7 +538,11 @@ fn apply_sets(
         {
             *s = absolute_lexical(&exp.dir().join(&*s)).display().to_string();
         }
-        set_key(table, key, value).map_err(|m| exp.error(at, format!("{what}: {key}: {m}")))?;
+        let line = exp.find_line_after(at.unwrap_or(0), key);
+        let blame = exp.blame(line, &format!("{what} {key:?}"));
+        table
+            .set(key, value, &blame)
+            .map_err(|m| exp.error_line(line, format!("{what}: {key}: {m}")))?;
     }
     Ok(())
 }
@@ -528,7 +553,7 @@ const DATA_PATH_KEYS: [&str; 4] = ["world", "path", "val_labels", "annotations"]
 /// every `OP` entry of the pipeline) or any dotted config key.
 fn apply_axis(
     exp: &Experiment,
-    table: &mut toml::Table,
+    table: &mut SourcedTable,
     key: &str,
     value: &toml::Value,
     models: &BTreeMap<String, toml::Table>,
@@ -543,8 +568,11 @@ fn apply_axis(
                 format!("{owner}: model {value} is not a [models] entry"),
             )
         })?;
-        table.insert("model".into(), toml::Value::Table(model.clone()));
-        return Ok(());
+        let line = exp.file.models.get(name).map(|m| exp.line(m.span().start));
+        let blame = exp.blame(line, &format!("models.{name}"));
+        return table
+            .set("model", toml::Value::Table(model.clone()), &blame)
+            .map_err(|m| exp.error(Some(at), m));
     }
     if let Some(rest) = key.strip_prefix("augment.") {
         let Some((op, param)) = rest.split_once('.') else {
@@ -554,6 +582,7 @@ fn apply_axis(
             ));
         };
         let entries = table
+            .table
             .get_mut("augment")
             .and_then(|a| a.as_array_mut())
             .map(|a| a.as_mut_slice())
@@ -591,7 +620,11 @@ fn apply_axis(
     {
         *s = absolute_lexical(&exp.dir().join(&*s)).display().to_string();
     }
-    set_key(table, key, value).map_err(|m| exp.error(Some(at), format!("{owner}: axis {key}: {m}")))
+    let line = exp.find_line_after(at, key);
+    let blame = exp.blame(line, &format!("{owner}: axis {key:?}"));
+    table
+        .set(key, value, &blame)
+        .map_err(|m| exp.error_line(line, format!("{owner}: axis {key}: {m}")))
 }
 
 fn is_strength(key: &str) -> bool {
@@ -821,5 +854,54 @@ axes = { "augment.paper_color_jitter.strength" = [0.2, 0.4, 0.6, 0.8, 1.0] }
             "{ name = \"paper_color_jitter\", strenght = 1.0 }]",
         ));
         assert!(e.contains("cell color") && e.contains("strenght"), "{e}");
+    }
+
+    #[test]
+    fn config_errors_name_the_experiment_entry_or_base_file_that_wrote_the_key() {
+        let (dir, exp) = experiment(&PAPER.replace(
+            "seeds = [0, 1, 2]",
+            "seeds = [0, 1, 2]\nset = { \"train.epochs\" = 3, \"train.epochz\" = 2 }",
+        ));
+        let e = plan(&exp, &[], &Registry::default())
+            .unwrap_err()
+            .to_string();
+        let file = exp.path.display().to_string();
+        assert!(
+            e.starts_with(&format!(
+                "{file}:7: cell flip-seed0: {file}:5: sweep.set \"train.epochz\": [train] epochz: unknown key; valid keys: epochs,"
+            )),
+            "{e}"
+        );
+        // An unknown section in a top-level axis.
+        let e = err_of(&format!("{PAPER}\n[axes]\n\"optimm.lr\" = [0.1, 0.2]\n"));
+        assert!(
+            e.contains("exp.toml:16: flip: axis \"optimm.lr\": unknown section [optimm]; the sections are: model,"),
+            "{e}"
+        );
+        // A bad value in the base file: its line and column, not the experiment's.
+        std::fs::write(
+            dir.path().join("cfg/base.toml"),
+            BASE.replace("epochs = 2", "epochs = 2\nbatch_size = \"big\""),
+        )
+        .unwrap();
+        let e = plan(&exp, &[], &Registry::default())
+            .unwrap_err()
+            .to_string();
+        let base = dir.path().join("cfg/base.toml");
+        assert!(
+            e.contains(&format!(
+                "{}:7:1: [train] batch_size: expected a non-negative integer, found a string \"big\"",
+                base.display()
+            )),
+            "{e}"
+        );
+        // --set is blamed on --set, with the valid keys.
+        let e = plan(&exp, &["optim.lrr=1".into()], &Registry::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cell flip-seed0: --set optim.lrr=1: [optim] lrr: unknown key; valid keys: kind, lr,"),
+            "{e}"
+        );
     }
 }

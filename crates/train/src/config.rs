@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use spillover_models::{ModelConfig, Pooling, ResNetConfig, VitConfig};
 
 use crate::TrainError;
+use crate::provenance::SourcedTable;
 use crate::schedule::ScheduleKind;
 
 /// A whole training cell.
@@ -221,57 +222,62 @@ impl TrainConfig {
     /// Reads `path` (with its `include`s), applies `overrides` (`key.path=value`, value in TOML
     /// syntax or a bare string) and checks the result.
     pub fn load(path: &Path, overrides: &[String]) -> Result<Self, TrainError> {
-        let table = read_with_includes(path, 0)?;
-        Self::from_table(table, &path.display().to_string(), overrides)
+        Self::from_sourced(Self::load_sourced(path)?, overrides)
     }
 
     /// Parses config text; `origin` names it in errors. `include` is not allowed here (there is
     /// no file to resolve it against): use [`TrainConfig::load`].
     pub fn parse(text: &str, origin: &str, overrides: &[String]) -> Result<Self, TrainError> {
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| TrainError::Config {
-                origin: origin.into(),
-                message: e.to_string(),
-            })?;
-        if table.contains_key("include") {
+        let table = SourcedTable::parse(text, origin).map_err(|e| TrainError::Config {
+            origin: origin.into(),
+            message: e.to_string(),
+        })?;
+        if table.table.contains_key("include") {
             return Err(TrainError::Config {
-                origin: origin.into(),
+                origin: table.locate("include").unwrap_or(origin.into()),
                 message: "include needs a config file (TrainConfig::load)".into(),
             });
         }
-        Self::from_table(table, origin, overrides)
+        Self::from_sourced(table, overrides)
     }
 
     /// Reads a config file with its `include`s merged and its `[data]` paths resolved, before
     /// any check: the raw table that [`TrainConfig::from_table`] turns into a config.
     pub fn load_table(path: &Path) -> Result<toml::Table, TrainError> {
-        read_with_includes(path, 0)
+        Ok(Self::load_sourced(path)?.table)
+    }
+
+    /// [`TrainConfig::load_table`] with the file, line and column of every key, for errors.
+    pub fn load_sourced(path: &Path) -> Result<SourcedTable, TrainError> {
+        read_with_includes(path, None, 0)
     }
 
     /// Checks a raw config table (`origin` names it in errors) after applying `overrides`.
     pub fn from_table(
-        mut table: toml::Table,
+        table: toml::Table,
         origin: &str,
         overrides: &[String],
     ) -> Result<Self, TrainError> {
+        Self::from_sourced(SourcedTable::whole(table, origin), overrides)
+    }
+
+    /// Checks a raw config table after applying `overrides`; an error on a key names where
+    /// that key was written (file, line and column, or the `--set` argument).
+    pub fn from_sourced(mut table: SourcedTable, overrides: &[String]) -> Result<Self, TrainError> {
         for kv in overrides {
             apply_override(&mut table, kv).map_err(|message| TrainError::Config {
                 origin: format!("--set {kv}"),
                 message,
             })?;
         }
-        let config: TrainConfig =
-            table
-                .try_into()
-                .map_err(|e: toml::de::Error| TrainError::Config {
-                    origin: origin.into(),
-                    message: e.to_string(),
-                })?;
-        config.validate().map_err(|message| TrainError::Config {
-            origin: origin.into(),
-            message,
-        })?;
+        let config: TrainConfig = table
+            .table
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| table.deserialize_error(&e))?;
+        config
+            .validate()
+            .map_err(|message| table.check_error(message))?;
         Ok(config)
     }
 
@@ -467,40 +473,68 @@ impl TrainConfig {
 
 /// Reads a config file; its `include = ["base.toml", ...]` files (relative to it, included ones
 /// may include further) form the base that the file's own keys overlay: tables merge key by key,
-/// other values replace.
-fn read_with_includes(path: &Path, depth: usize) -> Result<toml::Table, TrainError> {
+/// other values replace. `by` is the file and position of the `include` that names `path`.
+fn read_with_includes(
+    path: &Path,
+    by: Option<&str>,
+    depth: usize,
+) -> Result<SourcedTable, TrainError> {
     let origin = path.display().to_string();
-    let bad = |message: String| TrainError::Config {
-        origin: origin.clone(),
-        message,
-    };
     if depth > 8 {
-        return Err(bad("include nests deeper than 8 files (a cycle?)".into()));
+        return Err(TrainError::Config {
+            origin: by.unwrap_or(&origin).to_string(),
+            message: format!("include {origin}: includes nest deeper than 8 files (a cycle?)"),
+        });
     }
-    let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
-    let mut table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| bad(e.to_string()))?;
-    let includes = match table.remove("include") {
+    let text = match (std::fs::read_to_string(path), by) {
+        (Ok(text), _) => text,
+        (Err(e), Some(by)) => {
+            return Err(TrainError::Config {
+                origin: by.to_string(),
+                message: format!(
+                    "include: {} {} (include paths are relative to the including file)",
+                    absolute_lexical(path).display(),
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        "does not exist".to_string()
+                    } else {
+                        format!("cannot be read: {e}")
+                    }
+                ),
+            });
+        }
+        (Err(e), None) => return Err(TrainError::io(path, e)),
+    };
+    let mut table = SourcedTable::parse(&text, &origin).map_err(|e| TrainError::Config {
+        origin: origin.clone(),
+        message: e.to_string(),
+    })?;
+    let at = table.locate("include").unwrap_or(origin.clone());
+    let bad = |message: &str| TrainError::Config {
+        origin: at.clone(),
+        message: message.into(),
+    };
+    let includes: Vec<(String, String)> = match table.table.remove("include") {
         None => vec![],
-        Some(toml::Value::String(s)) => vec![s],
+        Some(toml::Value::String(s)) => vec![(s, at.clone())],
         Some(toml::Value::Array(a)) => a
             .into_iter()
-            .map(|v| {
+            .enumerate()
+            .map(|(i, v)| {
+                let at = table.locate(&format!("include.{i}")).unwrap_or(at.clone());
                 v.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| bad("include must list file paths".into()))
+                    .map(|s| (s.to_string(), at))
+                    .ok_or_else(|| bad("include must list file paths"))
             })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(bad("include must be a file path or a list of them".into())),
+        Some(_) => return Err(bad("include must be a file path or a list of them")),
     };
     let dir = path.parent().unwrap_or(Path::new("."));
-    resolve_data_paths(&mut table, dir);
-    let mut merged = toml::Table::new();
-    for inc in includes {
-        merge(&mut merged, read_with_includes(&dir.join(&inc), depth + 1)?);
+    resolve_data_paths(&mut table.table, dir);
+    let mut merged = SourcedTable::empty(&origin);
+    for (inc, at) in includes {
+        merged.merge(read_with_includes(&dir.join(&inc), Some(&at), depth + 1)?);
     }
-    merge(&mut merged, table);
+    merged.merge(table);
     Ok(merged)
 }
 
@@ -541,19 +575,8 @@ pub fn absolute_lexical(path: &Path) -> std::path::PathBuf {
     out
 }
 
-fn merge(base: &mut toml::Table, over: toml::Table) {
-    for (key, value) in over {
-        match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
-            (_, value) => {
-                base.insert(key, value);
-            }
-        }
-    }
-}
-
 /// Sets `a.b.c = value` in `table`; `value` is parsed as TOML, or taken as a string.
-fn apply_override(table: &mut toml::Table, kv: &str) -> Result<(), String> {
+fn apply_override(table: &mut SourcedTable, kv: &str) -> Result<(), String> {
     let (key, raw) = kv
         .split_once('=')
         .ok_or("expected key=value, e.g. train.epochs=2")?;
@@ -562,7 +585,7 @@ fn apply_override(table: &mut toml::Table, kv: &str) -> Result<(), String> {
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(raw.trim().to_string()));
-    set_key(table, key.trim(), value)
+    table.set(key.trim(), value, &format!("--set {kv}"))
 }
 
 /// Sets the dotted `key` (`a.b.c`) of `table` to `value`, creating the tables on the way.
@@ -622,7 +645,7 @@ mod tests {
                 .to_string()
         };
         let e = err(MINIMAL, &["train.epochz=2"]);
-        assert!(e.contains("epochz") && e.contains("cell.toml"), "{e}");
+        assert!(e.starts_with("--set train.epochz=2: [train] epochz"), "{e}");
         let e = err(MINIMAL, &["train.epochs=0"]);
         assert!(e.contains("train.epochs"), "{e}");
         let e = err("[model]\narch = \"resnet19\"\n", &[]);
@@ -663,15 +686,121 @@ mod tests {
             ),
             ("resnet50", 16, 5, 0.2, 3)
         );
-        std::fs::write(&main, "include = \"missing.toml\"\n").unwrap();
+        std::fs::write(
+            &main,
+            "# the cell\ninclude = [\"model.toml\", \"missing.toml\"]\n",
+        )
+        .unwrap();
         let err = TrainConfig::load(&main, &[]).unwrap_err().to_string();
-        assert!(err.contains("missing.toml"), "{err}");
+        // The including file, the position of the include, and the path that was tried.
+        let tried = absolute_lexical(&dir.path().join("missing.toml"));
+        assert_eq!(
+            err,
+            format!(
+                "{}:2:26: include: {} does not exist (include paths are relative to the including file)",
+                main.display(),
+                tried.display()
+            )
+        );
         std::fs::write(&main, "include = \"cell.toml\"\n").unwrap();
         assert!(
             TrainConfig::load(&main, &[])
                 .unwrap_err()
                 .to_string()
                 .contains("deeper than 8")
+        );
+    }
+
+    #[test]
+    fn key_errors_carry_the_file_line_and_column_of_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("base.toml"),
+            "[model]\narch = \"resnet18\"\n\n[optim]\n  momentum = \"high\"\n",
+        )
+        .unwrap();
+        let cell = dir.path().join("cell.toml");
+        let name = cell.display().to_string();
+        let base = dir.path().join("base.toml").display().to_string();
+        let err = |text: &str, sets: &[&str]| {
+            std::fs::write(&cell, text).unwrap();
+            let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+            TrainConfig::load(&cell, &sets).unwrap_err().to_string()
+        };
+        // A wrong type in an included file: that file, its line and column.
+        let e = err("include = \"base.toml\"\n", &[]);
+        assert_eq!(
+            e,
+            format!("{base}:5:3: [optim] momentum: expected a float, found a string \"high\"")
+        );
+        // An unknown key in the file itself, with the section's valid keys.
+        let e = err(
+            "include = \"base.toml\"\n[optim]\nmomentum = 0.9\nlrr = 1\n",
+            &[],
+        );
+        assert!(
+            e.starts_with(&format!(
+                "{name}:4:1: [optim] lrr: unknown key; valid keys: kind, lr,"
+            )),
+            "{e}"
+        );
+        // A dotted key and an invalid enum value.
+        let e = err(
+            "include = \"base.toml\"\noptim.momentum = 0.9\n\n[train]\nprecision = \"f8\"\n",
+            &[],
+        );
+        assert_eq!(
+            e,
+            format!(
+                "{name}:5:1: [train] precision: unknown value \"f8\"; valid values: f32, f16, bf16"
+            )
+        );
+        // A check on a value names where the value was written.
+        let e = err(
+            "include = \"base.toml\"\n[optim]\nmomentum = 0.9\n[train]\nepochs = 0\n",
+            &[],
+        );
+        assert_eq!(e, format!("{name}:5:1: train.epochs must be at least 1"));
+        // A missing key names its table.
+        let e = err("[model]\nwidth = 8\n", &[]);
+        assert_eq!(e, format!("{name}:1:2: [model]: missing key `arch`"));
+    }
+
+    #[test]
+    fn set_errors_blame_the_set_argument_and_list_the_valid_keys() {
+        let err = |sets: &[&str]| {
+            let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+            TrainConfig::parse(MINIMAL, "cell.toml", &sets)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err(&["train.epochs=1", "nosuch.key=2"]),
+            "--set nosuch.key=2: unknown section [nosuch]; the sections are: model, optim, schedule, train, data, augment"
+        );
+        let e = err(&["optim.lrx=2"]);
+        assert!(
+            e.starts_with(
+                "--set optim.lrx=2: [optim] lrx: unknown key; valid keys: kind, lr, momentum,"
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            err(&["optim.lr=abc"]),
+            "--set optim.lr=abc: [optim] lr: expected a float, found a string \"abc\""
+        );
+        assert_eq!(
+            err(&["train.epochs=0"]),
+            "--set train.epochs=0: train.epochs must be at least 1"
+        );
+        assert_eq!(
+            err(&["train.epochs=-2"]),
+            "--set train.epochs=-2: [train] epochs: expected a non-negative integer, found an integer -2"
+        );
+        let e = err(&["data.nosuch=1"]);
+        assert!(
+            e.starts_with("--set data.nosuch=1: [data] nosuch: unknown key; valid keys:"),
+            "{e}"
         );
     }
 

@@ -21,6 +21,7 @@ pub mod fault;
 pub mod metrics;
 pub mod optim;
 pub mod predictions;
+pub mod provenance;
 pub mod schedule;
 pub mod source;
 pub mod step;

@@ -99,6 +99,17 @@ enum Command {
     Report(cmd::report::ReportArgs),
 }
 
+/// Parses a `spillover` command line (`args` starts with the program name) without running it:
+/// the documentation tests (`tests/readme.rs`) check with it that every command the README and
+/// `docs/` show is one the binary accepts.
+pub fn parse_command_line<I, T>(args: I) -> Result<(), clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    Cli::try_parse_from(args).map(|_| ())
+}
+
 /// Prints the error with its chain of causes (and no backtrace, whatever RUST_BACKTRACE says:
 /// users need the message, not our stack) and exits with status 1.
 fn main_with_registry() -> std::process::ExitCode {

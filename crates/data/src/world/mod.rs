@@ -35,8 +35,8 @@ use spillover_factors::{Factor, FactorSet, NUM_FACTORS};
 /// Version of the renderer: the same config renders the same bytes within one version. Bump it
 /// with every change that alters what a config renders (`tests::renderer_version_guards_the_pixels`
 /// fails until you do), so that rendered worlds cached under the old version are not reused.
-/// 2: `pose` seen end-on (foreshortened), not only turned.
-pub const RENDERER_VERSION: u32 = 2;
+/// 2: `pose` seen end-on (foreshortened), not only turned. 3: foreshortened further.
+pub const RENDERER_VERSION: u32 = 3;
 
 /// Synthetic WordNet-style id of class `i`: zero-padded so that sorted ids keep class order.
 pub fn wnid(class: usize) -> String {

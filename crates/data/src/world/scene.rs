@@ -50,7 +50,7 @@ pub struct Instance {
     pub placement: Placement,
     pub warp: Warp,
     /// Foreshortening along the object's length: 1 is the usual side view; `pose` draws the
-    /// object seen from the front or back (0.35..0.55), which changes its silhouette but not
+    /// object seen from the front or back (0.2..0.35), which changes its silhouette but not
     /// its colours.
     pub view: f32,
     /// Hue of the main parts, degrees.
@@ -249,7 +249,7 @@ pub fn sample<R: Rng>(
         let (rotation, view) = if has(Factor::Pose) {
             (
                 sign(rng) * u(rng, 70.0, 180.0).to_radians(),
-                u(rng, 0.35, 0.55),
+                u(rng, 0.2, 0.35),
             )
         } else {
             (u(rng, -12.0, 12.0).to_radians(), 1.0)

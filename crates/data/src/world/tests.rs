@@ -278,7 +278,7 @@ fn pose_shape_and_subcategory_change_the_silhouette() {
     for s in scenes(&[Factor::Pose]) {
         assert!(s.instances[0].placement.rotation.abs() >= 70f32.to_radians());
         // Seen end-on: foreshortened along its length.
-        assert!((0.35..=0.55).contains(&s.instances[0].view));
+        assert!((0.2..=0.35).contains(&s.instances[0].view));
         let upright = SceneSpec {
             instances: vec![Instance {
                 placement: Placement {
@@ -617,8 +617,8 @@ fn same_seed_same_bytes_on_any_thread_count() {
 
 /// What a fixed set of scenes renders to, with the renderer version that rendered it.
 const PIXELS_AT_VERSION: (u32, &str) = (
-    2,
-    "fd166a4934d20852d39a88b9e625aebca8ad2ad542c8c9a4ff3a6849420bd2b3",
+    3,
+    "a448ac83156faf2316d5c351b025eb7674b128f95f311b104c9d839167f56464",
 );
 
 #[test]

@@ -132,6 +132,11 @@ fn main_with_registry() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if matches!(cli.command, Command::Train(_) | Command::Sweep(_)) {
+        // The allocator settings are the program's choice, made for the whole process; the
+        // training library leaves them alone (issue 14 §4).
+        spillover_train::alloc::keep_buffers_in_heap();
+    }
     match cli.command {
         Command::Analyze(args) => cmd::analyze::run(args),
         Command::Augment(command) => cmd::augment::run(command),

@@ -7,8 +7,9 @@
 //! (batch 64, 32 px, 2 threads): 27.8 -> 32-33 images/s with the settings below.
 
 /// Serves buffers up to 32 MiB (glibc's maximum mmap threshold) from the heap, never trims it,
-/// and grows it in 256 MiB steps. Process-wide; call once before training starts. A no-op off
-/// glibc.
+/// and grows it in 256 MiB steps. Process-wide, so the library never calls it: a program opts in
+/// once before training starts (the `spillover` binary for `train` and `sweep`, the benchmark
+/// examples). A no-op off glibc.
 pub fn keep_buffers_in_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator parameters under glibc's own arena lock.

@@ -373,7 +373,6 @@ pub fn run(
     }
     let _lock = claim_run_dir(out)?;
     let resume_from = prepare_run_dir(config, out, opts.resume)?;
-    crate::alloc::keep_buffers_in_heap();
 
     let mut selected = device::select(opts.backend, opts.max_devices);
     for warning in selected

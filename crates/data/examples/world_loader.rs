@@ -5,7 +5,7 @@
 
 use spillover_augment::presets;
 use spillover_data::world::{Split, WorldConfig};
-use spillover_data::{Dataset, InMemoryDataset, Loader, LoaderConfig};
+use spillover_data::{Dataset, DecodedDataset, Loader, LoaderConfig};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let workers: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(0);
     let cfg = WorldConfig::default();
     let start = Instant::now();
-    let train = Arc::new(InMemoryDataset::from_world(&cfg, Split::Train));
+    let train = Arc::new(DecodedDataset::from_world(&cfg, Split::Train));
     println!(
         "rendered {} train images in {:.2} s",
         train.len(),

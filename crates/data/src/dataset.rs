@@ -1,5 +1,5 @@
 //! Datasets: indexable labelled images. [`Dataset`] is what the [`crate::loader::Loader`]
-//! reads; [`InMemoryDataset`] holds decoded images (the world's small images, a few MB), so
+//! reads; [`DecodedDataset`] holds decoded images (the world's small images, a few MB), so
 //! an epoch costs no decoding at all.
 
 use crate::decode::load_rgb;
@@ -55,15 +55,15 @@ impl Skipped {
     }
 }
 
-/// Decoded images held in memory.
+/// Decoded RGB images held in memory (not yet augmented or normalized).
 #[derive(Debug, Clone, Default)]
-pub struct InMemoryDataset {
+pub struct DecodedDataset {
     images: Vec<RgbImage>,
     labels: Vec<u32>,
     names: Vec<String>,
 }
 
-impl InMemoryDataset {
+impl DecodedDataset {
     /// Builds from parallel vectors; they must have equal lengths.
     pub fn new(
         images: Vec<RgbImage>,
@@ -78,7 +78,7 @@ impl InMemoryDataset {
                 names.len()
             )));
         }
-        Ok(InMemoryDataset {
+        Ok(DecodedDataset {
             images,
             labels,
             names,
@@ -97,7 +97,7 @@ impl InMemoryDataset {
                     .expect("render gives size*size*3 bytes")
             })
             .collect();
-        InMemoryDataset {
+        DecodedDataset {
             images,
             labels: planned.iter().map(|p| p.class as u32).collect(),
             names: planned.into_iter().map(|p| p.file_name).collect(),
@@ -112,7 +112,7 @@ impl InMemoryDataset {
             .par_iter()
             .map(|s| load_rgb(&s.path))
             .collect();
-        let mut ds = InMemoryDataset::default();
+        let mut ds = DecodedDataset::default();
         let mut skipped = Vec::new();
         for (i, (r, s)) in decoded.into_iter().zip(&folder.samples).enumerate() {
             match r {
@@ -136,7 +136,7 @@ impl InMemoryDataset {
     }
 }
 
-impl Dataset for InMemoryDataset {
+impl Dataset for DecodedDataset {
     fn len(&self) -> usize {
         self.images.len()
     }

@@ -7,16 +7,16 @@
 //!   `filename_label.csv`), subsets, and the join to ImageNet-X annotations by file name;
 //! - [`decode`]: image decoding with PIL's semantics (format from content, grayscale and CMYK
 //!   to RGB, truncated files refused);
-//! - [`dataset`]: the [`Dataset`] trait and [`InMemoryDataset`] (decoded images in memory);
+//! - [`dataset`]: the [`Dataset`] trait and [`DecodedDataset`] (decoded images in memory);
 //! - [`pack`]: decode once into a memory-mapped uint8 file ([`PackedDataset`]);
 //! - [`loader`]: the prefetching, deterministic [`Loader`] that yields normalized
-//!   [`Batch`]es (`[n, 3, h, w]` f32) through a `spillover_augment::Pipeline`.
+//!   [`LoaderBatch`]es (`[n, 3, h, w]` f32) through a `spillover_augment::Pipeline`.
 //!
 //! ## Stable API for the trainer
-//! - `InMemoryDataset::from_world(&WorldConfig, Split)`, `InMemoryDataset::from_folder(&ImageFolder)`,
+//! - `DecodedDataset::from_world(&WorldConfig, Split)`, `DecodedDataset::from_folder(&ImageFolder)`,
 //!   `ImageFolder::open(dir)`, `ImageFolder::open_val(dir, labels_csv, classes)`, `PackedDataset::open(path)`;
 //! - `Loader::new(Arc<dataset>, Arc<Pipeline>, LoaderConfig)`, `loader.epoch(seed, epoch)` →
-//!   iterator of `Result<Batch>`; `Batch { images, labels, indices, n, c, h, w, skipped }`;
+//!   iterator of `Result<LoaderBatch>`; `LoaderBatch { images, labels, indices, n, c, h, w, skipped }`;
 //!   `loader.skipped()` lists every unreadable file with its reason.
 
 pub mod dataset;
@@ -30,8 +30,8 @@ pub mod world;
 #[cfg(test)]
 mod testutil;
 
-pub use dataset::{Dataset, InMemoryDataset, Skipped};
+pub use dataset::{Dataset, DecodedDataset, Skipped};
 pub use error::DataError;
 pub use imagenet::{ClassSelection, ImageFolder, Sample, Subset};
-pub use loader::{Batch, EpochIter, Loader, LoaderConfig};
+pub use loader::{EpochIter, Loader, LoaderBatch, LoaderConfig};
 pub use pack::{PackHeader, PackedDataset, write_pack};

@@ -2,12 +2,12 @@
 //! in flight ahead of the consumer, samples shuffled by `(seed, epoch)`.
 //!
 //! ```no_run
-//! use spillover_data::{InMemoryDataset, Loader, LoaderConfig};
+//! use spillover_data::{DecodedDataset, Loader, LoaderConfig};
 //! use spillover_data::world::{Split, WorldConfig};
 //! use spillover_augment::presets;
 //! use std::sync::Arc;
 //!
-//! let train = Arc::new(InMemoryDataset::from_world(&WorldConfig::default(), Split::Train));
+//! let train = Arc::new(DecodedDataset::from_world(&WorldConfig::default(), Split::Train));
 //! let loader = Loader::new(train, Arc::new(presets::imagenet_train(64)), LoaderConfig { batch_size: 128, ..Default::default() })?;
 //! for batch in loader.epoch(0, 1) {
 //!     let batch = batch?; // [n, 3, h, w] normalized f32 in batch.images, classes in batch.labels
@@ -19,7 +19,7 @@
 //! Determinism: the order is a permutation drawn from `(seed, epoch)`, each sample's
 //! augmentation from `(seed, epoch, dataset index)` (see `spillover_augment::rng`), so batches
 //! are identical for any number of workers. Unreadable files are skipped: the batch is one
-//! sample shorter, lists the file in [`Batch::skipped`], and [`Loader::skipped`] collects them.
+//! sample shorter, lists the file in [`LoaderBatch::skipped`], and [`Loader::skipped`] collects them.
 
 use crate::dataset::{Dataset, Skipped};
 use crate::error::DataError;
@@ -29,9 +29,11 @@ use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
-/// One batch: `images` is `[n, c, h, w]` row-major, normalized.
+/// One batch as the loader yields it: `images` is `[n, c, h, w]` row-major, normalized; samples
+/// are named by dataset index, and files that failed are listed (the trainer turns it into its
+/// own tensor batch keyed by file name).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Batch {
+pub struct LoaderBatch {
     pub images: Vec<f32>,
     pub labels: Vec<u32>,
     /// Dataset index of each sample (names via [`Dataset::name`]).
@@ -187,7 +189,7 @@ fn make_batch<D: Dataset + ?Sized>(
     seed: u64,
     epoch: u64,
     indices: &[usize],
-) -> Result<Batch, DataError> {
+) -> Result<LoaderBatch, DataError> {
     let results: Vec<Result<Image, DataError>> = indices
         .par_iter()
         .map(|&i| {
@@ -210,7 +212,7 @@ fn make_batch<D: Dataset + ?Sized>(
     let (w, h) = images.first().map(|im| im.dimensions()).unwrap_or((0, 0));
     let data = spillover_augment::batch_to_chw(&images, norm)
         .map_err(|e| DataError::Invalid(format!("{e}")))?;
-    Ok(Batch {
+    Ok(LoaderBatch {
         images: data,
         labels: kept.iter().map(|&i| ds.label(i)).collect(),
         n: kept.len(),
@@ -228,7 +230,7 @@ pub struct EpochIter<D: Dataset + ?Sized> {
     seed: u64,
     epoch: u64,
     pending: VecDeque<Vec<usize>>,
-    in_flight: VecDeque<Receiver<Result<Batch, DataError>>>,
+    in_flight: VecDeque<Receiver<Result<LoaderBatch, DataError>>>,
 }
 
 impl<D: Dataset + ?Sized + 'static> EpochIter<D> {
@@ -249,7 +251,7 @@ impl<D: Dataset + ?Sized + 'static> EpochIter<D> {
 }
 
 impl<D: Dataset + ?Sized + 'static> Iterator for EpochIter<D> {
-    type Item = Result<Batch, DataError>;
+    type Item = Result<LoaderBatch, DataError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let rx = self.in_flight.pop_front()?;
@@ -280,7 +282,7 @@ impl<D: Dataset + ?Sized + 'static> Iterator for EpochIter<D> {
 mod tests {
     use super::*;
     use crate::testutil::imagenet_like;
-    use crate::{ImageFolder, InMemoryDataset};
+    use crate::{DecodedDataset, ImageFolder};
     use spillover_augment::presets;
 
     fn loader<D: Dataset + 'static>(
@@ -339,7 +341,7 @@ mod tests {
                 b.indices.iter().map(|&i| ds.label(i)).collect::<Vec<_>>()
             );
         }
-        let other_epoch: Vec<Batch> = loader(ds.clone(), 2, 5, true)
+        let other_epoch: Vec<LoaderBatch> = loader(ds.clone(), 2, 5, true)
             .epoch(7, 3)
             .map(Result::unwrap)
             .collect();
@@ -379,7 +381,7 @@ mod tests {
         let cfg =
             crate::world::WorldConfig::from_toml_str("[splits.val]\nimages_per_class = 3\n", "t")
                 .unwrap();
-        let ds = Arc::new(InMemoryDataset::from_world(&cfg, crate::world::Split::Val));
+        let ds = Arc::new(DecodedDataset::from_world(&cfg, crate::world::Split::Val));
         assert_eq!(ds.len(), 30);
         let config = LoaderConfig {
             batch_size: 8,
@@ -394,7 +396,7 @@ mod tests {
             config,
         )
         .unwrap();
-        let batches: Vec<Batch> = eval.epoch(0, 0).map(Result::unwrap).collect();
+        let batches: Vec<LoaderBatch> = eval.epoch(0, 0).map(Result::unwrap).collect();
         assert_eq!(batches.len(), 3, "30 images, batches of 8, last dropped");
         assert_eq!(batches[1].indices, (8..16).collect::<Vec<_>>());
         assert_eq!((batches[0].h, batches[0].w), (56, 56));

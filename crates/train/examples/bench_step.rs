@@ -11,7 +11,7 @@ use std::time::Instant;
 use burn::optim::ModuleOptimizer;
 use spillover_models::{ModelConfig, ResNetConfig, VitConfig};
 use spillover_train::config::{OptimKind, OptimSection};
-use spillover_train::data::Batch;
+use spillover_train::data::TensorBatch;
 use spillover_train::device::{self, BackendChoice};
 use spillover_train::step::train_step;
 
@@ -50,7 +50,7 @@ fn main() {
         ..OptimSection::default()
     };
     let mut optim: ModuleOptimizer = spillover_train::optim::build(&optim_cfg, &model);
-    let make_batch = |i: usize| Batch {
+    let make_batch = |i: usize| TensorBatch {
         images: (0..batch * 3 * size * size)
             .map(|j| ((j * 7 + i) % 255) as f32 / 255.0 - 0.5)
             .collect(),

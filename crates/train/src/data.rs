@@ -3,7 +3,15 @@
 //!
 //! The loop never sees files or augmentations: `spillover-data` (synthetic world, ImageNet
 //! folders) implements [`TrainData`] with its prefetching loader and the augmentation pipeline;
-//! [`InMemoryData`] serves tests and small experiments.
+//! [`PreparedData`] serves tests and small experiments.
+//!
+//! Names: a [`TensorBatch`] is what a step turns into a tensor (normalised values, labels and the
+//! file names predictions are keyed by); `spillover_data::LoaderBatch` is what the data crate's
+//! loader yields before that (dataset indices and skipped files). [`PreparedData`] and its
+//! [`PreparedSplit`]s hold images already normalised to f32, unlike
+//! `spillover_data::DecodedDataset` (decoded RGB images that still go through augmentation), and
+//! a [`PreparedSplit`] is the images of one split, not `spillover_data::world::Split` (which
+//! split: train or val).
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -11,9 +19,9 @@ use rand_pcg::Pcg64;
 
 use crate::TrainError;
 
-/// A batch of images, `[n, c, h, w]` row-major, already normalised.
+/// A batch of images ready to become a tensor: `[n, c, h, w]` row-major, already normalised.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Batch {
+pub struct TensorBatch {
     /// `n * c * h * w` values.
     pub images: Vec<f32>,
     /// Class index per image.
@@ -24,7 +32,7 @@ pub struct Batch {
     pub shape: [usize; 4],
 }
 
-impl Batch {
+impl TensorBatch {
     /// Images in the batch.
     pub fn len(&self) -> usize {
         self.shape[0]
@@ -36,10 +44,10 @@ impl Batch {
     }
 
     /// Images `start..end` as their own batch (a data-parallel shard).
-    pub fn slice(&self, start: usize, end: usize) -> Batch {
+    pub fn slice(&self, start: usize, end: usize) -> TensorBatch {
         let [_, c, h, w] = self.shape;
         let per = c * h * w;
-        Batch {
+        TensorBatch {
             images: self.images[start * per..end * per].to_vec(),
             labels: self.labels[start..end].to_vec(),
             file_names: self.file_names[start..end].to_vec(),
@@ -49,7 +57,7 @@ impl Batch {
 }
 
 /// A stream of batches; errors name the file or record at fault.
-pub type Batches<'a> = Box<dyn Iterator<Item = Result<Batch, TrainError>> + Send + 'a>;
+pub type TensorBatches<'a> = Box<dyn Iterator<Item = Result<TensorBatch, TrainError>> + Send + 'a>;
 
 /// A dataset with a training split (shuffled and augmented per epoch) and an evaluation split
 /// (fixed order, no augmentation).
@@ -78,14 +86,14 @@ pub trait TrainData: Send + Sync {
     }
     /// Full training batches of `batch_size` for one epoch (the incomplete tail is dropped).
     /// Order and augmentation are a function of `seed` alone, so a resumed epoch replays exactly.
-    fn train_batches(&self, seed: u64, batch_size: usize) -> Result<Batches<'_>, TrainError>;
+    fn train_batches(&self, seed: u64, batch_size: usize) -> Result<TensorBatches<'_>, TrainError>;
     /// The evaluation split in a fixed order, the last batch possibly smaller.
-    fn eval_batches(&self, batch_size: usize) -> Result<Batches<'_>, TrainError>;
+    fn eval_batches(&self, batch_size: usize) -> Result<TensorBatches<'_>, TrainError>;
 }
 
-/// A split held in memory.
+/// The images of one split, already normalised, held in memory.
 #[derive(Debug, Clone, Default)]
-pub struct Split {
+pub struct PreparedSplit {
     /// `len * c * h * w` values.
     pub images: Vec<f32>,
     /// One label per image.
@@ -94,14 +102,14 @@ pub struct Split {
     pub file_names: Vec<String>,
 }
 
-impl Split {
-    fn gather(&self, indices: &[usize], [c, h, w]: [usize; 3]) -> Batch {
+impl PreparedSplit {
+    fn gather(&self, indices: &[usize], [c, h, w]: [usize; 3]) -> TensorBatch {
         let per = c * h * w;
         let mut images = Vec::with_capacity(indices.len() * per);
         for &i in indices {
             images.extend_from_slice(&self.images[i * per..(i + 1) * per]);
         }
-        Batch {
+        TensorBatch {
             images,
             labels: indices.iter().map(|&i| self.labels[i]).collect(),
             file_names: indices
@@ -113,20 +121,21 @@ impl Split {
     }
 }
 
-/// Both splits in memory, shuffled with PCG-64 seeded per epoch; no augmentation.
+/// Both splits prepared in memory ([`PreparedSplit`]), shuffled with PCG-64 seeded per epoch; no
+/// augmentation.
 #[derive(Debug, Clone)]
-pub struct InMemoryData {
+pub struct PreparedData {
     /// Training split.
-    pub train: Split,
+    pub train: PreparedSplit,
     /// Evaluation split.
-    pub eval: Split,
+    pub eval: PreparedSplit,
     /// `[c, h, w]`.
     pub shape: [usize; 3],
     /// Number of classes.
     pub classes: usize,
 }
 
-impl TrainData for InMemoryData {
+impl TrainData for PreparedData {
     fn num_classes(&self) -> usize {
         self.classes
     }
@@ -139,7 +148,7 @@ impl TrainData for InMemoryData {
     fn eval_len(&self) -> usize {
         self.eval.labels.len()
     }
-    fn train_batches(&self, seed: u64, batch_size: usize) -> Result<Batches<'_>, TrainError> {
+    fn train_batches(&self, seed: u64, batch_size: usize) -> Result<TensorBatches<'_>, TrainError> {
         let mut order: Vec<usize> = (0..self.train_len()).collect();
         order.shuffle(&mut Pcg64::seed_from_u64(seed));
         let shape = self.shape;
@@ -153,7 +162,7 @@ impl TrainData for InMemoryData {
                 .map(move |idx| Ok(self.train.gather(&idx, shape))),
         ))
     }
-    fn eval_batches(&self, batch_size: usize) -> Result<Batches<'_>, TrainError> {
+    fn eval_batches(&self, batch_size: usize) -> Result<TensorBatches<'_>, TrainError> {
         let order: Vec<usize> = (0..self.eval_len()).collect();
         let shape = self.shape;
         let batches: Vec<Vec<usize>> = order.chunks(batch_size).map(<[usize]>::to_vec).collect();
@@ -169,13 +178,13 @@ impl TrainData for InMemoryData {
 mod tests {
     use super::*;
 
-    fn data() -> InMemoryData {
-        let split = |n: usize| Split {
+    fn data() -> PreparedData {
+        let split = |n: usize| PreparedSplit {
             images: (0..n * 2).map(|v| v as f32).collect(),
             labels: (0..n as u32).collect(),
             file_names: (0..n).map(|i| format!("img{i}.png")).collect(),
         };
-        InMemoryData {
+        PreparedData {
             train: split(10),
             eval: split(5),
             shape: [2, 1, 1],

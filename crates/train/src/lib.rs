@@ -29,7 +29,7 @@ pub mod tensorboard;
 mod trainer;
 
 pub use config::TrainConfig;
-pub use data::{Batch, InMemoryData, Split, TrainData};
+pub use data::{PreparedData, PreparedSplit, TensorBatch, TrainData};
 pub use device::BackendChoice;
 pub use error::TrainError;
 pub use source::{DataSection, LoaderData};

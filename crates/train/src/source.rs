@@ -21,11 +21,11 @@ use spillover_augment::tensor::{IMAGENET_MEAN, IMAGENET_STD};
 use spillover_augment::{Pipeline, PipelineSpec, Registry, presets};
 use spillover_data::world::config::WorldConfig;
 use spillover_data::{
-    ClassSelection, Dataset, ImageFolder, InMemoryDataset, Loader, LoaderConfig, Subset,
+    ClassSelection, Dataset, DecodedDataset, ImageFolder, Loader, LoaderConfig, Subset,
 };
 
 use crate::TrainError;
-use crate::data::{Batch, Batches, TrainData};
+use crate::data::{TensorBatch, TensorBatches, TrainData};
 
 /// Side of an image folder's training crop and evaluation centre crop without `image_size`.
 pub const DEFAULT_IMAGE_SIZE: u32 = 224;
@@ -115,7 +115,7 @@ impl DataSection {
     }
 }
 
-/// Batches from `spillover-data` loaders.
+/// Tensor batches from `spillover-data` loaders.
 pub struct LoaderData {
     train: Arc<dyn Dataset>,
     eval: Arc<dyn Dataset>,
@@ -186,9 +186,9 @@ pub fn world_dir(cfg: &WorldConfig, progress: bool) -> Result<PathBuf, TrainErro
     }
 }
 
-fn in_memory(folder: &Path) -> Result<InMemoryDataset, TrainError> {
+fn in_memory(folder: &Path) -> Result<DecodedDataset, TrainError> {
     let images = ImageFolder::open(folder).map_err(data_err)?;
-    let (dataset, skipped) = InMemoryDataset::from_folder(&images);
+    let (dataset, skipped) = DecodedDataset::from_folder(&images);
     for s in &skipped {
         tracing::warn!("skipped {}: {}", s.path.display(), s.reason);
     }
@@ -297,7 +297,12 @@ impl LoaderData {
         }
     }
 
-    fn batches(&self, eval: bool, seed: u64, batch_size: usize) -> Result<Batches<'_>, TrainError> {
+    fn batches(
+        &self,
+        eval: bool,
+        seed: u64,
+        batch_size: usize,
+    ) -> Result<TensorBatches<'_>, TrainError> {
         let (dataset, pipeline) = if eval {
             (&self.eval, &self.eval_pipeline)
         } else {
@@ -329,7 +334,7 @@ impl LoaderData {
                 });
             }
             let file_names = b.indices.iter().map(|&i| dataset.name(i).to_string()).collect();
-            Ok(Batch { images: b.images, labels: b.labels, file_names, shape: [b.n, c, h, w] })
+            Ok(TensorBatch { images: b.images, labels: b.labels, file_names, shape: [b.n, c, h, w] })
         })))
     }
 }
@@ -350,10 +355,10 @@ impl TrainData for LoaderData {
     fn normalization(&self) -> Option<([f32; 3], [f32; 3])> {
         Some((IMAGENET_MEAN, IMAGENET_STD))
     }
-    fn train_batches(&self, seed: u64, batch_size: usize) -> Result<Batches<'_>, TrainError> {
+    fn train_batches(&self, seed: u64, batch_size: usize) -> Result<TensorBatches<'_>, TrainError> {
         self.batches(false, seed, batch_size)
     }
-    fn eval_batches(&self, batch_size: usize) -> Result<Batches<'_>, TrainError> {
+    fn eval_batches(&self, batch_size: usize) -> Result<TensorBatches<'_>, TrainError> {
         self.batches(true, 0, batch_size)
     }
     fn prediction_class(&self, class: usize) -> u32 {

@@ -13,7 +13,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use spillover_models::Classifier;
 
 use crate::TrainError;
-use crate::data::Batch;
+use crate::data::TensorBatch;
 use crate::metrics::{cross_entropy, to_f32_vec};
 
 /// What a step returns besides the updated model.
@@ -27,13 +27,13 @@ pub struct StepOutput {
 }
 
 /// Input images of `batch` as a tensor on `device`.
-pub fn images_tensor(batch: Batch, device: &Device) -> Tensor<4> {
+pub fn images_tensor(batch: TensorBatch, device: &Device) -> Tensor<4> {
     Tensor::from_data(TensorData::new(batch.images, batch.shape), device)
 }
 
 fn forward_backward(
     model: &Classifier,
-    shard: Batch,
+    shard: TensorBatch,
     smoothing: f64,
     weight: f64,
     device: &Device,
@@ -60,7 +60,7 @@ pub fn shard_bounds(n: usize, parts: usize) -> Vec<(usize, usize)> {
 pub fn train_step(
     model: Classifier,
     optim: &mut ModuleOptimizer,
-    batch: Batch,
+    batch: TensorBatch,
     lr: f64,
     smoothing: f64,
     devices: &[Device],

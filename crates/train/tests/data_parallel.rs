@@ -9,7 +9,7 @@ use burn::tensor::Device;
 use common::{max_diff, patterns, weights};
 use spillover_models::{ModelConfig, VitConfig};
 use spillover_train::config::{OptimKind, OptimSection};
-use spillover_train::data::Batch;
+use spillover_train::data::TensorBatch;
 use spillover_train::step::train_step;
 
 #[test]
@@ -18,7 +18,7 @@ fn two_replicas_follow_the_single_device_trajectory() {
     let batch = |i: usize| {
         let idx: Vec<usize> = (0..16).map(|j| (i * 16 + j) % 32).collect();
         let per = 3 * 8 * 8;
-        Batch {
+        TensorBatch {
             images: idx
                 .iter()
                 .flat_map(|&k| split.images[k * per..(k + 1) * per].to_vec())

@@ -7,13 +7,13 @@
 use burn::tensor::Device;
 use spillover_models::{ModelConfig, ResNetConfig, VitConfig};
 use spillover_train::config::{OptimKind, OptimSection};
-use spillover_train::data::Batch;
+use spillover_train::data::TensorBatch;
 use spillover_train::device::{self, BackendChoice};
 use spillover_train::step::train_step;
 
-fn batch(i: usize) -> Batch {
+fn batch(i: usize) -> TensorBatch {
     let n = 8;
-    Batch {
+    TensorBatch {
         images: (0..n * 3 * 8 * 8)
             .map(|j| (((j * 31 + i * 7) % 97) as f32 / 97.0) - 0.5)
             .collect(),

@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use spillover_augment::presets;
 use spillover_data::imagenet::read_class_list;
 use spillover_data::{
-    ClassSelection, Dataset, ImageFolder, InMemoryDataset, Loader, LoaderConfig, PackedDataset,
+    ClassSelection, Dataset, DecodedDataset, ImageFolder, Loader, LoaderConfig, PackedDataset,
     Skipped, Subset, write_pack,
 };
 use std::path::PathBuf;
@@ -175,7 +175,7 @@ fn check(args: FolderArgs) -> Result<()> {
         folder.samples.len(),
         folder.classes.len()
     );
-    let (_, skipped) = InMemoryDataset::from_folder(&folder);
+    let (_, skipped) = DecodedDataset::from_folder(&folder);
     report_skipped(&skipped, folder.samples.len());
     Ok(())
 }
@@ -266,7 +266,7 @@ fn bench(args: BenchArgs) -> Result<()> {
                 Source::Files => ("files", time_loader(Arc::new(folder), &args)?),
                 Source::Memory => (
                     "memory",
-                    time_loader(Arc::new(InMemoryDataset::from_folder(&folder).0), &args)?,
+                    time_loader(Arc::new(DecodedDataset::from_folder(&folder).0), &args)?,
                 ),
             }
         }

@@ -6,13 +6,13 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
-use spillover_train::{BackendChoice, InMemoryData, RunOptions, Split, TrainConfig};
+use spillover_train::{BackendChoice, PreparedData, PreparedSplit, RunOptions, TrainConfig};
 
 /// `n` images of `classes` learnable patterns: class k lights a bright square in cell k of a
 /// 2×2 grid (channel k % 3), with jittered position and Gaussian-ish noise.
-pub fn patterns(n: usize, classes: usize, size: usize, seed: u64) -> Split {
+pub fn patterns(n: usize, classes: usize, size: usize, seed: u64) -> PreparedSplit {
     let mut rng = Pcg64::seed_from_u64(seed);
-    let mut split = Split::default();
+    let mut split = PreparedSplit::default();
     let half = size / 2;
     for i in 0..n {
         let label = (i % classes) as u32;
@@ -36,9 +36,9 @@ pub fn patterns(n: usize, classes: usize, size: usize, seed: u64) -> Split {
 }
 
 /// Pure noise images with random labels: learnable only by memorising.
-pub fn noise(n: usize, classes: usize, size: usize, seed: u64) -> Split {
+pub fn noise(n: usize, classes: usize, size: usize, seed: u64) -> PreparedSplit {
     let mut rng = Pcg64::seed_from_u64(seed);
-    Split {
+    PreparedSplit {
         images: (0..n * 3 * size * size)
             .map(|_| rng.random::<f32>() * 2.0 - 1.0)
             .collect(),
@@ -49,8 +49,13 @@ pub fn noise(n: usize, classes: usize, size: usize, seed: u64) -> Split {
     }
 }
 
-pub fn dataset(train: Split, eval: Split, classes: usize, size: usize) -> InMemoryData {
-    InMemoryData {
+pub fn dataset(
+    train: PreparedSplit,
+    eval: PreparedSplit,
+    classes: usize,
+    size: usize,
+) -> PreparedData {
+    PreparedData {
         train,
         eval,
         shape: [3, size, size],

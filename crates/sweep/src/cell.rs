@@ -138,7 +138,12 @@ pub fn run_cell(
             let mut reason = e.to_string();
             let mut source = std::error::Error::source(&e);
             while let Some(s) = source {
-                reason.push_str(&format!(": {s}"));
+                // A message that already says its cause is not followed by it again (as the
+                // binary prints errors).
+                let cause = s.to_string();
+                if !reason.contains(&cause) {
+                    reason.push_str(&format!(": {cause}"));
+                }
                 source = s.source();
             }
             (reason, e)
@@ -213,10 +218,14 @@ fn train(cell: &Cell, dir: &Path, resume: bool, opts: &CellOptions) -> Result<Tr
             "training stopped before its last epoch",
         ));
     }
+    // The last epoch is always evaluated (`train.eval_every` skips only earlier ones).
+    let (Some(top1), Some(top5)) = (last.eval_top1, last.eval_top5) else {
+        return Err(SweepError::store(dir, "the last epoch has no evaluation"));
+    };
     Ok(Trained {
         epochs: last.epoch,
-        top1: last.eval_top1,
-        top5: last.eval_top5,
+        top1,
+        top5,
         factors: outcome.factors.is_some(),
     })
 }

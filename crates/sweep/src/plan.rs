@@ -290,9 +290,14 @@ pub fn plan(exp: &Experiment, overrides: &[String], registry: &Registry) -> Resu
         let mut matched = false;
         for (d, k) in drafts.iter().zip(keep.iter_mut()) {
             let hit = ex.get_ref().iter().all(|(key, want)| {
-                // A key matches its label in full (`optim.lr`) or by its last part (`lr`).
+                // A key matches its label in full (`optim.lr`) or by its last part (`lr`); a
+                // list matches any of its values (`seed = [3, 4]`).
                 d.labels.iter().any(|(label, have)| {
-                    (label == key || last_part(label) == key) && same_value(have, want)
+                    (label == key || last_part(label) == key)
+                        && match want {
+                            toml::Value::Array(any) => any.iter().any(|w| same_value(have, w)),
+                            one => same_value(have, one),
+                        }
                 })
             });
             if hit {
@@ -799,6 +804,18 @@ axes = { "augment.paper_color_jitter.strength" = [0.2, 0.4, 0.6, 0.8, 1.0] }
         assert_eq!(v.config.optim.lr, 0.2);
         let long = p.cells.last().unwrap();
         assert_eq!((long.name.as_str(), long.config.train.epochs), ("long", 5));
+
+        // A list in an exclude entry matches any of its values: more seeds at the two ends of
+        // the strength grid only.
+        let ends = PAPER.replace(
+            "seeds = [0, 1, 2]",
+            "seeds = [0, 1, 2, 3]\nexclude = [{ strength = [0.4, 0.6, 0.8], seed = [2, 3] }]",
+        );
+        let p = plan_of(&ends, &[]).unwrap();
+        let names: Vec<&str> = p.cells.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(p.cells.len(), 4 + 2 * 4 + 3 * 2, "{names:?}");
+        assert!(names.contains(&"color1-seed3") && names.contains(&"color0.2-seed3"));
+        assert!(names.contains(&"color0.6-seed1") && !names.contains(&"color0.6-seed2"));
     }
 
     #[test]

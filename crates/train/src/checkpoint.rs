@@ -30,12 +30,11 @@ pub struct EpochRecord {
     pub train_loss: f64,
     /// Training top-1 accuracy.
     pub train_top1: f64,
-    /// Evaluation loss.
-    pub eval_loss: f64,
-    /// Evaluation top-1 accuracy.
-    pub eval_top1: f64,
-    /// Evaluation top-5 accuracy.
-    pub eval_top5: f64,
+    /// Evaluation loss, top-1 and top-5 accuracy: `None` for an epoch that `train.eval_every`
+    /// skipped (the last epoch always has them).
+    pub eval_loss: Option<f64>,
+    pub eval_top1: Option<f64>,
+    pub eval_top5: Option<f64>,
     /// Training throughput.
     pub images_per_sec: f64,
 }

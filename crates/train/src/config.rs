@@ -188,6 +188,10 @@ pub struct TrainSection {
     pub batch_size: usize,
     /// Images per evaluation batch.
     pub eval_batch_size: usize,
+    /// Evaluate after every this many epochs; the last epoch is always evaluated (its
+    /// predictions are the run's result), and 0 evaluates only after the last. Short sweeps on a
+    /// CPU set 0: the evaluation of every epoch costs about a fifth of a small cell.
+    pub eval_every: usize,
     /// Seed of weights, data order and augmentation.
     pub seed: u64,
     /// Label smoothing ε (0 = plain cross-entropy).
@@ -208,6 +212,7 @@ impl Default for TrainSection {
             epochs: 10,
             batch_size: 64,
             eval_batch_size: 256,
+            eval_every: 1,
             seed: 0,
             label_smoothing: 0.0,
             log_every: 10,
@@ -286,6 +291,9 @@ impl TrainConfig {
         toml::to_string(self).expect("a TrainConfig always serializes")
     }
 
+    // The `Err` is the text of a failed check, kept as text on purpose: `check_error` reads the
+    // key it names (`train.epochs must be ...`, `[data]: ...`) to blame the file, line and column
+    // or `--set` argument that wrote that key.
     fn validate(&self) -> Result<(), String> {
         let t = &self.train;
         let o = &self.optim;

@@ -112,7 +112,13 @@ pub fn claim_run_dir(out: &Path) -> Result<spillover_factors::lock::DirLock, Tra
     }
 }
 
-/// Writes `history.csv`: one row per completed epoch.
+/// A value of `history.csv`; empty where the epoch had no evaluation.
+fn csv_field(v: Option<f64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// Writes `history.csv`: one row per completed epoch (eval columns empty where
+/// `train.eval_every` skipped the evaluation).
 fn write_history(out: &Path, history: &[EpochRecord]) -> Result<(), TrainError> {
     let path = out.join(HISTORY_FILE);
     spillover_factors::atomic::write_atomic(&path, |w| {
@@ -129,9 +135,9 @@ fn write_history(out: &Path, history: &[EpochRecord]) -> Result<(), TrainError> 
                 r.lr,
                 r.train_loss,
                 r.train_top1,
-                r.eval_loss,
-                r.eval_top1,
-                r.eval_top5,
+                csv_field(r.eval_loss),
+                csv_field(r.eval_top1),
+                csv_field(r.eval_top5),
                 r.images_per_sec
             )?;
         }
@@ -466,20 +472,26 @@ pub fn run(
         }
         let (trained, train_tally, per_sec) = session.train_epoch(model)?;
         model = trained;
-        let last_epoch = session.state.epoch + 1 == t.epochs;
-        let (eval_tally, rows) = session.evaluate(&model, last_epoch)?;
-        if last_epoch {
-            last_eval_rows = Some(rows);
-        }
-        session.state.epoch += 1;
+        let epoch = session.state.epoch + 1;
+        let last_epoch = epoch == t.epochs;
+        let eval_tally = if evaluates_after(epoch, t.epochs, t.eval_every) {
+            let (tally, rows) = session.evaluate(&model, last_epoch)?;
+            if last_epoch {
+                last_eval_rows = Some(rows);
+            }
+            Some(tally)
+        } else {
+            None
+        };
+        session.state.epoch = epoch;
         let record = EpochRecord {
-            epoch: session.state.epoch,
+            epoch,
             lr: session.schedule.lr_at(session.state.step.saturating_sub(1)),
             train_loss: train_tally.loss(),
             train_top1: train_tally.top1(),
-            eval_loss: eval_tally.loss(),
-            eval_top1: eval_tally.top1(),
-            eval_top5: eval_tally.top5(),
+            eval_loss: eval_tally.as_ref().map(Tally::loss),
+            eval_top1: eval_tally.as_ref().map(Tally::top1),
+            eval_top5: eval_tally.as_ref().map(Tally::top5),
             images_per_sec: per_sec,
         };
         log_epoch(&mut session.events, &record, session.state.step)
@@ -529,6 +541,11 @@ pub fn run(
     })
 }
 
+/// Whether epoch `epoch` (1-based) of `epochs` is evaluated under `train.eval_every`.
+fn evaluates_after(epoch: usize, epochs: usize, every: usize) -> bool {
+    epoch == epochs || (every > 0 && epoch % every == 0)
+}
+
 /// Scores the predictions per factor into `RUN_DIR/factors.csv` when the data has annotations
 /// of its validation images; otherwise says why not (data without annotations is no error).
 fn score_factors(
@@ -558,27 +575,34 @@ fn score_factors(
 }
 
 fn log_epoch(events: &mut EventWriter, r: &EpochRecord, step: u64) -> std::io::Result<()> {
+    let eval = match (r.eval_loss, r.eval_top1, r.eval_top5) {
+        (Some(loss), Some(top1), Some(top5)) => format!(
+            "eval loss {loss:.4} top1 {:.2}% top5 {:.2}%",
+            100.0 * top1,
+            100.0 * top5
+        ),
+        _ => "no eval (train.eval_every)".to_string(),
+    };
     tracing::info!(
-        "epoch {}: train loss {:.4} top1 {:.2}% | eval loss {:.4} top1 {:.2}% top5 {:.2}% | lr {:.3e} | {:.1} img/s",
+        "epoch {}: train loss {:.4} top1 {:.2}% | {eval} | lr {:.3e} | {:.1} img/s",
         r.epoch,
         r.train_loss,
         100.0 * r.train_top1,
-        r.eval_loss,
-        100.0 * r.eval_top1,
-        100.0 * r.eval_top5,
         r.lr,
         r.images_per_sec
     );
     for (tag, v) in [
-        ("epoch/train_loss", r.train_loss),
-        ("epoch/train_top1", r.train_top1),
+        ("epoch/train_loss", Some(r.train_loss)),
+        ("epoch/train_top1", Some(r.train_top1)),
         ("eval/loss", r.eval_loss),
         ("eval/top1", r.eval_top1),
         ("eval/top5", r.eval_top5),
-        ("epoch/lr", r.lr),
-        ("epoch/images_per_sec", r.images_per_sec),
+        ("epoch/lr", Some(r.lr)),
+        ("epoch/images_per_sec", Some(r.images_per_sec)),
     ] {
-        events.scalar(tag, step, v as f32)?;
+        if let Some(v) = v {
+            events.scalar(tag, step, v as f32)?;
+        }
     }
     events.flush()
 }

@@ -26,7 +26,7 @@ fn overfits_a_tiny_batch_to_100_percent() {
     let out = run(&cfg, &data, dir.path(), &flex()).unwrap();
     let last = out.history.last().unwrap();
     assert_eq!(last.train_top1, 1.0, "{last:?}");
-    assert_eq!(last.eval_top1, 1.0, "{last:?}");
+    assert_eq!(last.eval_top1, Some(1.0), "{last:?}");
     assert!(last.train_loss < 0.1, "{last:?}");
 }
 
@@ -38,8 +38,8 @@ fn loss_decreases_and_beats_chance_on_learnable_patterns() {
     let h = &out.history;
     assert_eq!(h.len(), 3);
     assert!(h[2].train_loss < 0.7 * h[0].train_loss, "{h:#?}");
-    assert!(h[2].eval_top1 > 0.75, "chance is 0.25: {h:#?}");
-    assert_eq!(h[2].eval_top5, 1.0, "4 classes are always in the top 5");
+    assert!(h[2].eval_top1.unwrap() > 0.75, "chance is 0.25: {h:#?}");
+    assert_eq!(h[2].eval_top5, Some(1.0), "4 classes are always in the top 5");
 
     // Everything the run directory promises is there.
     let p = dir.path();
@@ -69,6 +69,37 @@ fn loss_decreases_and_beats_chance_on_learnable_patterns() {
         spillover_train::checkpoint::complete_epochs(p).unwrap(),
         vec![2, 3]
     );
+}
+
+#[test]
+fn eval_every_skips_evaluations_but_not_the_last_and_changes_no_result() {
+    let data = dataset(patterns(64, 4, 8, 3), patterns(32, 4, 8, 4), 4, 8);
+    let train = |every: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(TINY_RESNET, &[&format!("train.eval_every={every}")]);
+        let out = run(&cfg, &data, dir.path(), &flex()).unwrap();
+        let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+        (out.history, read("predictions.csv"), read("history.csv"))
+    };
+    let (every, every_predictions, _) = train("1");
+    let (last_only, last_only_predictions, csv) = train("0");
+    let evaluated = |h: &[spillover_train::checkpoint::EpochRecord]| -> Vec<bool> {
+        h.iter().map(|r| r.eval_top1.is_some()).collect()
+    };
+    assert_eq!(evaluated(&every), [true, true, true]);
+    assert_eq!(evaluated(&last_only), [false, false, true]);
+    assert_eq!(evaluated(&train("2").0), [false, true, true]);
+    // Evaluating draws nothing from the training streams: the same weights, the same result.
+    assert_eq!(every_predictions, last_only_predictions);
+    assert_eq!(every.last(), last_only.last().map(|r| {
+        let mut r = r.clone();
+        r.images_per_sec = every.last().unwrap().images_per_sec;
+        r
+    }).as_ref());
+    // Skipped evaluations are empty history.csv fields, not zeros.
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(rows[1].ends_with(&format!(",,,,{}", last_only[0].images_per_sec)), "{csv}");
+    assert!(!rows[3].contains(",,"), "{csv}");
 }
 
 #[test]

@@ -87,9 +87,9 @@ fn resume_ends_with_the_weights_of_an_uninterrupted_run() {
             (r.lr, s.lr),
             (r.train_loss, s.train_loss),
             (r.train_top1, s.train_top1),
-            (r.eval_loss, s.eval_loss),
-            (r.eval_top1, s.eval_top1),
-            (r.eval_top5, s.eval_top5),
+            (r.eval_loss.unwrap(), s.eval_loss.unwrap()),
+            (r.eval_top1.unwrap(), s.eval_top1.unwrap()),
+            (r.eval_top5.unwrap(), s.eval_top5.unwrap()),
         ];
         assert!(
             pairs

@@ -114,14 +114,18 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let outcome = spillover_train::run(&config, &data, &out, &options)
         .with_context(|| format!("training into {}", out.display()))?;
     if let Some(last) = outcome.history.last() {
+        let eval = match (last.eval_top1, last.eval_top5) {
+            (Some(top1), Some(top5)) => {
+                format!("eval top-1 {:.2}%, top-5 {:.2}%", 100.0 * top1, 100.0 * top5)
+            }
+            _ => "not evaluated (train.eval_every)".to_string(),
+        };
         eprintln!(
-            "{} after epoch {}/{} on {}: eval top-1 {:.2}%, top-5 {:.2}%",
+            "{} after epoch {}/{} on {}: {eval}",
             if outcome.finished { "done" } else { "stopped" },
             last.epoch,
             config.train.epochs,
             outcome.backend,
-            100.0 * last.eval_top1,
-            100.0 * last.eval_top5
         );
     }
     match (&outcome.predictions, &outcome.factors) {

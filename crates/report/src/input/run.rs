@@ -53,9 +53,10 @@ pub struct Epoch {
     pub lr: f64,
     pub train_loss: f64,
     pub train_top1: f64,
-    pub eval_loss: f64,
-    pub eval_top1: f64,
-    pub eval_top5: f64,
+    /// Empty in history.csv (`None`) for an epoch that `train.eval_every` did not evaluate.
+    pub eval_loss: Option<f64>,
+    pub eval_top1: Option<f64>,
+    pub eval_top5: Option<f64>,
     pub images_per_sec: f64,
 }
 

@@ -349,9 +349,9 @@ pub(crate) fn curves(name: String, runs: &[&RunRecord], which: &str) -> Option<P
                     (
                         h.epoch as f64,
                         h.train_loss,
-                        h.eval_loss,
+                        h.eval_loss.unwrap_or(f64::NAN),
                         h.train_top1,
-                        h.eval_top1,
+                        h.eval_top1.unwrap_or(f64::NAN),
                     )
                 })
                 .collect(),

@@ -41,9 +41,8 @@ impl Skipped {
             _ => PathBuf::from(name),
         };
         let reason = match e {
-            DataError::Decode { message, .. } | DataError::Format { message, .. } => {
-                message.clone()
-            }
+            DataError::Decode { cause, .. } => cause.to_string(),
+            DataError::Format { message, .. } => message.clone(),
             DataError::Io { error, .. } => error.to_string(),
             other => other.to_string(),
         };

@@ -21,6 +21,30 @@ use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 
+/// Why the bytes of a file are not an image this crate decodes (the file is named by
+/// [`DataError::Decode`], which holds this as its cause).
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("file too short to be an image ({0} bytes)")]
+    TooShort(usize),
+    #[error("unrecognised image format (not JPEG or PNG)")]
+    UnknownFormat,
+    #[error("JPEG has no image data (no start-of-scan marker)")]
+    NoScan,
+    #[error("image file is truncated (no end-of-image marker after the last scan)")]
+    Truncated,
+    #[error("JPEG without dimensions")]
+    NoDimensions,
+    #[error("decoded buffer does not match the JPEG's size")]
+    SizeMismatch,
+    /// The JPEG decoder's own error.
+    #[error(transparent)]
+    Jpeg(#[from] zune_jpeg::errors::DecodeErrors),
+    /// The PNG (or other format) decoder's own error.
+    #[error(transparent)]
+    Image(#[from] image::ImageError),
+}
+
 /// What a JPEG's markers say, from a scan of its segment headers.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct JpegMarkers {
@@ -81,51 +105,46 @@ fn cmyk_to_rgb(cmyk: &[u8], inverted: bool) -> Vec<u8> {
     out
 }
 
-fn decode_jpeg(bytes: &[u8]) -> Result<RgbImage, String> {
+fn decode_jpeg(bytes: &[u8]) -> Result<RgbImage, DecodeError> {
     let markers = scan_jpeg(bytes);
     if markers.last_sos.is_none() {
-        return Err("JPEG has no image data (no start-of-scan marker)".into());
+        return Err(DecodeError::NoScan);
     }
     if !markers.ends {
-        return Err("image file is truncated (no end-of-image marker after the last scan)".into());
+        return Err(DecodeError::Truncated);
     }
     let options = DecoderOptions::default()
         .set_strict_mode(false)
         .set_max_width(1 << 16)
         .set_max_height(1 << 16);
     let mut dec = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-    dec.decode_headers().map_err(|e| e.to_string())?;
+    dec.decode_headers()?;
     let cmyk = dec.input_colorspace() == Some(ColorSpace::CMYK);
     dec.set_options(options.jpeg_set_out_colorspace(if cmyk {
         ColorSpace::CMYK
     } else {
         ColorSpace::RGB
     }));
-    let (w, h) = dec.dimensions().ok_or("JPEG without dimensions")?;
-    let raw = dec.decode().map_err(|e| e.to_string())?;
+    let (w, h) = dec.dimensions().ok_or(DecodeError::NoDimensions)?;
+    let raw = dec.decode()?;
     let rgb = if cmyk {
         cmyk_to_rgb(&raw, markers.adobe)
     } else {
         raw
     };
-    RgbImage::from_raw(w as u32, h as u32, rgb)
-        .ok_or_else(|| "decoded buffer does not match the JPEG's size".into())
+    RgbImage::from_raw(w as u32, h as u32, rgb).ok_or(DecodeError::SizeMismatch)
 }
 
 /// Decodes an image file's bytes to RGB8 as PIL's `convert("RGB")` would.
-pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage, String> {
+pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage, DecodeError> {
     if bytes.len() < 8 {
-        return Err(format!(
-            "file too short to be an image ({} bytes)",
-            bytes.len()
-        ));
+        return Err(DecodeError::TooShort(bytes.len()));
     }
     if bytes[..3] == [0xFF, 0xD8, 0xFF] {
         return decode_jpeg(bytes);
     }
-    let format = image::guess_format(bytes)
-        .map_err(|_| "unrecognised image format (not JPEG or PNG)".to_string())?;
-    let img = image::load_from_memory_with_format(bytes, format).map_err(|e| e.to_string())?;
+    let format = image::guess_format(bytes).map_err(|_| DecodeError::UnknownFormat)?;
+    let img = image::load_from_memory_with_format(bytes, format)?;
     Ok(pil_rgb8(img))
 }
 
@@ -152,9 +171,9 @@ fn pil_rgb8(img: image::DynamicImage) -> RgbImage {
 /// Reads and decodes an image file; the error names the file.
 pub fn load_rgb(path: &Path) -> Result<RgbImage, DataError> {
     let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
-    decode_rgb(&bytes).map_err(|message| DataError::Decode {
+    decode_rgb(&bytes).map_err(|cause| DataError::Decode {
         path: path.to_path_buf(),
-        message,
+        cause: Box::new(cause),
     })
 }
 
@@ -186,22 +205,43 @@ mod tests {
     fn truncated_and_garbage_files_are_errors() {
         let full = jpeg(64, 64, false);
         let cut = &full[..full.len() * 2 / 3];
-        let e = decode_rgb(cut).unwrap_err();
+        let e = decode_rgb(cut).unwrap_err().to_string();
         assert!(e.contains("truncated"), "{e}");
         assert!(
             decode_rgb(b"not an image at all")
                 .unwrap_err()
+                .to_string()
                 .contains("unrecognised")
         );
         assert!(
             decode_rgb(b"\xFF\xD8\xFF")
                 .unwrap_err()
+                .to_string()
                 .contains("too short")
         );
         // Trailing bytes after the end marker are fine (PIL ignores them too).
         let mut padded = full.clone();
         padded.extend_from_slice(b"trailing junk");
         assert!(decode_rgb(&padded).is_ok());
+    }
+
+    #[test]
+    fn a_decode_error_names_the_file_and_keeps_its_cause() {
+        use std::error::Error;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.JPEG");
+        std::fs::write(&path, b"not an image at all").unwrap();
+        let e = load_rgb(&path).unwrap_err();
+        assert!(
+            e.to_string().ends_with(
+                "x.JPEG: cannot decode image: unrecognised image format (not JPEG or PNG)"
+            )
+        );
+        let cause = e.source().expect("the decode error is the source");
+        assert!(matches!(
+            cause.downcast_ref::<Box<DecodeError>>().map(|b| &**b),
+            Some(DecodeError::UnknownFormat)
+        ));
     }
 
     #[test]

@@ -14,8 +14,25 @@ pub enum DataError {
     },
     #[error("{}: {message}", path.display())]
     Format { path: PathBuf, message: String },
-    #[error("{}: cannot decode image: {message}", path.display())]
-    Decode { path: PathBuf, message: String },
+    /// The cause is in the message and kept as the error source (printers skip a cause the
+    /// message already says).
+    #[error("{}: cannot decode image: {cause}", path.display())]
+    Decode {
+        path: PathBuf,
+        #[source]
+        cause: Box<crate::decode::DecodeError>,
+    },
+    /// Writing an annotation directory failed; the cause is in the message and kept as the
+    /// error source.
+    #[error("{}: {cause}", path.display())]
+    Annotations {
+        path: PathBuf,
+        #[source]
+        cause: Box<spillover_factors::annotations::AnnotationError>,
+    },
+    /// The augmentation library refused a batch (boxed: it is large).
+    #[error(transparent)]
+    Augment(Box<spillover_augment::AugmentError>),
     #[error("{0}")]
     Invalid(String),
 }

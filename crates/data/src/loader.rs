@@ -211,7 +211,7 @@ fn make_batch<D: Dataset + ?Sized>(
     }
     let (w, h) = images.first().map(|im| im.dimensions()).unwrap_or((0, 0));
     let data = spillover_augment::batch_to_chw(&images, norm)
-        .map_err(|e| DataError::Invalid(format!("{e}")))?;
+        .map_err(|e| DataError::Augment(Box::new(e)))?;
     Ok(LoaderBatch {
         images: data,
         labels: kept.iter().map(|&i| ds.label(i)).collect(),

@@ -81,6 +81,9 @@ pub trait TrainData: Send + Sync {
     }
     /// ImageNet-X annotation directory to score the evaluation predictions against, or why there
     /// is none (said to the user: the run then ends without a factor table).
+    ///
+    /// The `String` is no error but the data of the outcome: a run without annotations succeeds,
+    /// and the reason is printed in place of the factor table.
     fn annotations(&self) -> Result<std::path::PathBuf, String> {
         Err("the data has no ImageNet-X annotations".into())
     }

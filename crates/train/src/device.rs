@@ -152,6 +152,8 @@ mod wgpu {
     use burn::tensor::{Device, DeviceKind};
 
     /// A wgpu runtime can be initialised once per adapter; later requests reuse the device.
+    /// A failure is cached too, as its message: the cached result is cloned for every request,
+    /// and the driver's error is not `Clone` (the message names the adapter and the cause).
     static ACQUIRED: OnceLock<Mutex<HashMap<String, Result<Device, String>>>> = OnceLock::new();
 
     pub(super) fn acquire(kind: DeviceKind) -> Result<Device, String> {

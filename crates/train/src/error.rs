@@ -29,9 +29,20 @@ pub enum TrainError {
         /// What is wrong and what to do.
         message: String,
     },
-    /// The data source failed.
+    /// The data source failed. The cause is both in the message and the error source: the
+    /// binary and the sweep print a cause only when the message does not already say it.
     #[error("data: {0}")]
-    Data(String),
+    Data(#[from] spillover_data::DataError),
+    /// Scoring the finished run's predictions against the annotations failed.
+    #[error("scoring {}: {cause}", predictions.display())]
+    Scoring {
+        /// The prediction file.
+        predictions: PathBuf,
+        /// Why (in the message, and kept as the error source; boxed: the variant would
+        /// otherwise make every `TrainError` large).
+        #[source]
+        cause: Box<spillover_factors::eval::EvalError>,
+    },
     /// A model could not be built.
     #[error(transparent)]
     Model(#[from] spillover_models::ModelError),
@@ -55,5 +66,31 @@ impl TrainError {
             path: path.to_path_buf(),
             cause,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_and_scoring_errors_keep_their_cause() {
+        use std::error::Error;
+        let e: TrainError = spillover_data::DataError::Invalid("no images".into()).into();
+        assert_eq!(e.to_string(), "data: no images");
+        let cause = e.source().expect("the data error is the source");
+        assert!(cause.downcast_ref::<spillover_data::DataError>().is_some());
+
+        let e = TrainError::Scoring {
+            predictions: "p.csv".into(),
+            cause: Box::new(spillover_factors::eval::EvalError::Unsupported("x".into())),
+        };
+        assert_eq!(e.to_string(), "scoring p.csv: x");
+        let cause = e.source().expect("the scoring error is the source");
+        assert!(
+            cause
+                .downcast_ref::<Box<spillover_factors::eval::EvalError>>()
+                .is_some()
+        );
     }
 }

@@ -39,11 +39,12 @@ pub enum Scored {
 /// Scores `predictions` against `annotations` and writes the table to `out`; predictions of
 /// images the annotations do not have are no error but [`Scored::NotAnnotated`].
 pub fn score(predictions: &Path, annotations: &Path, out: &Path) -> Result<Scored, TrainError> {
-    let err = |e: &dyn std::fmt::Display| {
-        TrainError::Data(format!("scoring {}: {e}", predictions.display()))
+    let err = |cause: EvalError| TrainError::Scoring {
+        predictions: predictions.to_path_buf(),
+        cause: Box::new(cause),
     };
-    let dir = AnnotationDir::open(annotations).map_err(|e| err(&e))?;
-    let set = EvalSet::load_cached(&dir, EvalOptions::default()).map_err(|e| err(&e))?;
+    let dir = AnnotationDir::open(annotations).map_err(|e| err(e.into()))?;
+    let set = EvalSet::load_cached(&dir, EvalOptions::default()).map_err(err)?;
     // A subset run (ImageNet-100, a fraction of val) covers only part of the annotated images.
     let options = ScoreOptions {
         subset: true,
@@ -65,7 +66,7 @@ pub fn score(predictions: &Path, annotations: &Path, out: &Path) -> Result<Score
                 annotations.display()
             )));
         }
-        Err(e) => return Err(err(&e)),
+        Err(e) => return Err(err(e)),
     };
     let table = accuracy_table(&[&scores], ErrorType::Class);
     let row = &table[0];

@@ -129,10 +129,6 @@ pub struct LoaderData {
     prefetch: usize,
 }
 
-fn data_err(e: impl std::fmt::Display) -> TrainError {
-    TrainError::Data(e.to_string())
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -172,8 +168,7 @@ pub fn world_dir(cfg: &WorldConfig, progress: bool) -> Result<PathBuf, TrainErro
     spillover_data::world::write::generate(cfg, &tmp, &|done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
-    })
-    .map_err(data_err)?;
+    })?;
     bar.finish_and_clear();
     match std::fs::rename(&tmp, &dir) {
         Ok(()) => Ok(dir),
@@ -187,7 +182,7 @@ pub fn world_dir(cfg: &WorldConfig, progress: bool) -> Result<PathBuf, TrainErro
 }
 
 fn in_memory(folder: &Path) -> Result<DecodedDataset, TrainError> {
-    let images = ImageFolder::open(folder).map_err(data_err)?;
+    let images = ImageFolder::open(folder)?;
     let (dataset, skipped) = DecodedDataset::from_folder(&images);
     for s in &skipped {
         tracing::warn!("skipped {}: {}", s.path.display(), s.reason);
@@ -223,7 +218,7 @@ impl LoaderData {
         match &section.path {
             None => {
                 let cfg = match &section.world {
-                    Some(path) => WorldConfig::load(path).map_err(data_err)?,
+                    Some(path) => WorldConfig::load(path)?,
                     None => WorldConfig::default(),
                 };
                 let dir = world_dir(&cfg, progress)?;
@@ -252,20 +247,17 @@ impl LoaderData {
                     fraction: section.fraction.unwrap_or(1.0),
                     seed: 0,
                 };
-                let train = ImageFolder::open(&root.join("train")).map_err(data_err)?;
+                let train = ImageFolder::open(&root.join("train"))?;
                 let val = ImageFolder::open_val(
                     &root.join("val"),
                     section.val_labels.as_deref(),
                     train.classes.clone(),
-                )
-                .map_err(data_err)?;
-                let train = train.subset(&subset).map_err(data_err)?;
-                let val = val
-                    .subset(&Subset {
-                        fraction: 1.0,
-                        ..subset
-                    })
-                    .map_err(data_err)?;
+                )?;
+                let train = train.subset(&subset)?;
+                let val = val.subset(&Subset {
+                    fraction: 1.0,
+                    ..subset
+                })?;
                 let size = section.image_size.unwrap_or(DEFAULT_IMAGE_SIZE);
                 let resize = section.eval_resize.unwrap_or(size * 8 / 7);
                 if augment.is_empty() {
@@ -315,12 +307,12 @@ impl LoaderData {
             workers: self.workers,
             prefetch: self.prefetch,
         };
-        let loader = Loader::new(dataset.clone(), pipeline.clone(), config).map_err(data_err)?;
+        let loader = Loader::new(dataset.clone(), pipeline.clone(), config)?;
         let dataset = dataset.clone();
         let [c, h, w] = self.shape;
         let epoch = loader.epoch(seed, 0);
         Ok(Box::new(epoch.map(move |b| {
-            let b = b.map_err(data_err)?;
+            let b = b?;
             for s in &b.skipped {
                 tracing::warn!("skipped {}: {}", s.path.display(), s.reason);
             }

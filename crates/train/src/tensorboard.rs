@@ -277,7 +277,8 @@ mod tests {
     }
 
     /// The Python interpreter with the `tensorboard` package: `SPILLOVER_TB_PYTHON`, else the
-    /// venv `scripts/setup.sh` makes at the repository root.
+    /// venv `scripts/setup.sh` makes at the repository root. The `Err` is the reason the test is
+    /// skipped (printed), not an error.
     pub(crate) fn tensorboard_python() -> Result<PathBuf, String> {
         let candidate = std::env::var_os("SPILLOVER_TB_PYTHON")
             .map(PathBuf::from)

@@ -268,7 +268,10 @@ pub fn generate(
         splits.insert(split.name().to_string(), counts(cfg, made));
     }
     let ann = out.join("annotations");
-    write_annotation_set(&ann, &set).map_err(|e| DataError::format(&ann, e.to_string()))?;
+    write_annotation_set(&ann, &set).map_err(|e| DataError::Annotations {
+        path: ann.clone(),
+        cause: Box::new(e),
+    })?;
 
     let manifest = Manifest {
         generator: format!("spillover-data {} world v1", env!("CARGO_PKG_VERSION")),

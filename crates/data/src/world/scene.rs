@@ -155,6 +155,9 @@ pub struct Ties {
 }
 
 /// Samples the scene of an image of `class` whose factors are `factors`.
+///
+/// The pieces draw from `rng` in this order, always the same (the world's pixels depend on it):
+/// backdrop, style, layout, each instance, occluders, lighting, and the noise seed.
 pub fn sample<R: Rng>(
     rng: &mut R,
     templates: &[&Template],
@@ -163,19 +166,66 @@ pub fn sample<R: Rng>(
     ties: Ties,
 ) -> SceneSpec {
     let has = |f: Factor| factors.contains(f);
-    let t = templates[class];
+    let backdrop = sample_backdrop(rng, templates[class].scene, factors, ties);
+    let style = sample_style(rng, factors);
+    let layout = sample_layout(rng, factors);
+    let instances: Vec<Instance> = layout
+        .slots
+        .iter()
+        .enumerate()
+        .map(|(k, slot)| sample_instance(rng, templates, class, factors, ties, &layout, k, *slot))
+        .collect();
 
-    let scene = if has(Factor::Background) {
-        let others: Vec<Scene> = Scene::ALL.into_iter().filter(|s| *s != t.scene).collect();
+    let mut occluders = Vec::new();
+    let main = instances[0].placement;
+    if has(Factor::ObjectBlocking) {
+        occluders.push(sample_object_blocker(rng, main));
+    }
+    if has(Factor::PersonBlocking) {
+        occluders.push(sample_person_blocker(rng, main));
+    }
+    let (gain, lift, noise) = sample_lighting(rng, factors);
+
+    SceneSpec {
+        class,
+        factors,
+        scene: backdrop.scene,
+        horizon: backdrop.horizon,
+        tint: backdrop.tint,
+        clutter: backdrop.clutter,
+        style,
+        instances,
+        occluders,
+        gain,
+        lift,
+        noise,
+        seed: rng.random(),
+    }
+}
+
+/// What is behind the objects.
+struct Backdrop {
+    scene: Scene,
+    horizon: f32,
+    tint: [f32; 3],
+    clutter: Vec<Clutter>,
+}
+
+/// The scene (the class's `home` one, or another under `background`), its horizon and tint,
+/// and the clutter of a busy background.
+fn sample_backdrop<R: Rng>(rng: &mut R, home: Scene, factors: FactorSet, ties: Ties) -> Backdrop {
+    let busy = factors.contains(Factor::Background);
+    let scene = if busy {
+        let others: Vec<Scene> = Scene::ALL.into_iter().filter(|s| *s != home).collect();
         others[rng.random_range(0..others.len())]
     } else if rng.random_bool(ties.background as f64) {
-        t.scene
+        home
     } else {
         Scene::ALL[rng.random_range(0..Scene::ALL.len())]
     };
     let horizon = u(rng, 0.3, 0.55);
     let tint = [u(rng, 0.9, 1.1), u(rng, 0.9, 1.1), u(rng, 0.9, 1.1)];
-    let clutter = if has(Factor::Background) {
+    let clutter = if busy {
         (0..rng.random_range(10..16))
             .map(|_| Clutter {
                 kind: rng.random_range(0..3),
@@ -189,16 +239,40 @@ pub fn sample<R: Rng>(
     } else {
         Vec::new()
     };
-    let style = if has(Factor::Style) {
-        if has(Factor::Color) || rng.random_bool(0.5) {
+    Backdrop {
+        scene,
+        horizon,
+        tint,
+        clutter,
+    }
+}
+
+/// Photo, or under `style` a cartoon (always with `color`) or a sketch.
+fn sample_style<R: Rng>(rng: &mut R, factors: FactorSet) -> Style {
+    if factors.contains(Factor::Style) {
+        if factors.contains(Factor::Color) || rng.random_bool(0.5) {
             Style::Cartoon
         } else {
             Style::Sketch
         }
     } else {
         Style::Photo
-    };
+    }
+}
 
+/// How many objects, how large, and where they stand.
+struct Layout {
+    count: usize,
+    /// Object size before each instance's own jitter.
+    scale: f32,
+    /// Centre of each object, before jitter.
+    slots: &'static [[f32; 2]],
+    /// The last of several objects is of another class.
+    stranger: bool,
+}
+
+fn sample_layout<R: Rng>(rng: &mut R, factors: FactorSet) -> Layout {
+    let has = |f: Factor| factors.contains(f);
     let count = if has(Factor::MultipleObjects) {
         rng.random_range(2..=4)
     } else {
@@ -216,7 +290,7 @@ pub fn sample<R: Rng>(
     } else {
         base
     };
-    let slots: &[[f32; 2]] = match count {
+    let slots: &'static [[f32; 2]] = match count {
         1 => &[[0.5, 0.5]],
         2 => &[[0.28, 0.5], [0.72, 0.5]],
         3 => &[[0.28, 0.3], [0.72, 0.35], [0.45, 0.74]],
@@ -224,177 +298,192 @@ pub fn sample<R: Rng>(
     };
     // One extra instance of another class sometimes: multiple objects need not be alike.
     let stranger = count > 1 && rng.random_bool(0.3);
-    let mut instances = Vec::with_capacity(count);
-    for (k, slot) in slots.iter().enumerate() {
-        let c = if stranger && k == count - 1 {
-            (class + rng.random_range(1..templates.len())) % templates.len()
-        } else {
-            class
-        };
-        let (mut cx, mut cy) = (slot[0] + u(rng, -0.06, 0.06), slot[1] + u(rng, -0.06, 0.06));
-        if has(Factor::PartialView) && k == 0 {
-            // Push the object over one edge so that a large part of it is out of frame.
-            let inward = scale * u(rng, 0.15, 0.45);
-            match rng.random_range(0..4) {
-                0 => cx = inward,
-                1 => cx = 1.0 - inward,
-                2 => cy = inward,
-                _ => cy = 1.0 - inward,
-            }
+    Layout {
+        count,
+        scale,
+        slots,
+        stranger,
+    }
+}
+
+/// Object `k` of the layout, standing at `slot`: its class, placement, pose, warp, colours and
+/// surface. Only objects of the image's own class carry its shape, colour and surface factors.
+#[allow(clippy::too_many_arguments)]
+fn sample_instance<R: Rng>(
+    rng: &mut R,
+    templates: &[&Template],
+    class: usize,
+    factors: FactorSet,
+    ties: Ties,
+    layout: &Layout,
+    k: usize,
+    slot: [f32; 2],
+) -> Instance {
+    let has = |f: Factor| factors.contains(f);
+    let (count, scale) = (layout.count, layout.scale);
+    let c = if layout.stranger && k == count - 1 {
+        (class + rng.random_range(1..templates.len())) % templates.len()
+    } else {
+        class
+    };
+    let (mut cx, mut cy) = (slot[0] + u(rng, -0.06, 0.06), slot[1] + u(rng, -0.06, 0.06));
+    if has(Factor::PartialView) && k == 0 {
+        // Push the object over one edge so that a large part of it is out of frame.
+        let inward = scale * u(rng, 0.15, 0.45);
+        match rng.random_range(0..4) {
+            0 => cx = inward,
+            1 => cx = 1.0 - inward,
+            2 => cy = inward,
+            _ => cy = 1.0 - inward,
         }
-        // An unusual pose is an unusual viewpoint: turned over and seen end-on. The silhouette
-        // stops looking like the class while the colours stay, so a model that reads colour
-        // keeps a cue here that a colour-invariant one has given up (the world's mechanism for
-        // colour jitter's spill-over onto `pose`).
-        let (rotation, view) = if has(Factor::Pose) {
-            (
-                sign(rng) * u(rng, 70.0, 180.0).to_radians(),
-                u(rng, 0.2, 0.35),
-            )
-        } else {
-            (u(rng, -12.0, 12.0).to_radians(), 1.0)
-        };
-        let placement = Placement {
-            cx,
-            cy,
-            scale: scale * u(rng, 0.93, 1.07),
-            rotation,
-            mirror: rng.random_bool(0.5),
-        };
-        let warp = if has(Factor::Shape) && c == class {
-            Warp {
-                stretch: sign(rng) * u(rng, 0.3, 0.5),
-                bend: sign(rng) * u(rng, 0.25, 0.45),
-                wobble: u(rng, 0.08, 0.14),
-                phase: u(rng, 0.0, 2.0 * PI),
-            }
-        } else {
-            Warp {
-                stretch: u(rng, -0.08, 0.08),
-                ..Warp::default()
-            }
-        };
-        let tc = templates[c];
-        let shift = if has(Factor::Color) && c == class {
-            sign(rng) * u(rng, 100.0, 180.0)
-        } else {
-            let width = 8.0 + (1.0 - ties.color) * 172.0;
-            u(rng, -width, width)
-        };
-        let surface = if has(Factor::Pattern) && c == class {
-            let kind = [PatternKind::Stripes, PatternKind::Dots, PatternKind::Checks]
-                [rng.random_range(0..3)];
-            let ink = if rng.random_bool(0.5) {
-                [0.05, 0.05, 0.05]
-            } else {
-                [0.97, 0.97, 0.95]
-            };
-            Surface::Pattern {
-                kind,
-                angle: u(rng, 0.0, PI),
-                period: u(rng, 0.2, 0.32),
-                ink,
-            }
-        } else if has(Factor::Texture) && c == class {
-            Surface::Texture {
-                strength: u(rng, 0.3, 0.45),
-                seed: rng.random(),
-            }
-        } else {
-            Surface::Plain
-        };
-        instances.push(Instance {
-            class: c,
-            variant: has(Factor::Subcategory) && c == class,
-            placement,
-            warp,
-            view,
-            hue: tc.hue + shift,
-            secondary_hue: tc.secondary_hue + shift,
-            saturation: u(rng, 0.55, 0.85),
-            value: u(rng, 0.62, 0.88),
-            surface,
-        });
     }
+    // An unusual pose is an unusual viewpoint: turned over and seen end-on. The silhouette
+    // stops looking like the class while the colours stay, so a model that reads colour
+    // keeps a cue here that a colour-invariant one has given up (the world's mechanism for
+    // colour jitter's spill-over onto `pose`).
+    let (rotation, view) = if has(Factor::Pose) {
+        (
+            sign(rng) * u(rng, 70.0, 180.0).to_radians(),
+            u(rng, 0.2, 0.35),
+        )
+    } else {
+        (u(rng, -12.0, 12.0).to_radians(), 1.0)
+    };
+    let placement = Placement {
+        cx,
+        cy,
+        scale: scale * u(rng, 0.93, 1.07),
+        rotation,
+        mirror: rng.random_bool(0.5),
+    };
+    let own = c == class;
+    let warp = if has(Factor::Shape) && own {
+        Warp {
+            stretch: sign(rng) * u(rng, 0.3, 0.5),
+            bend: sign(rng) * u(rng, 0.25, 0.45),
+            wobble: u(rng, 0.08, 0.14),
+            phase: u(rng, 0.0, 2.0 * PI),
+        }
+    } else {
+        Warp {
+            stretch: u(rng, -0.08, 0.08),
+            ..Warp::default()
+        }
+    };
+    let tc = templates[c];
+    let shift = if has(Factor::Color) && own {
+        sign(rng) * u(rng, 100.0, 180.0)
+    } else {
+        let width = 8.0 + (1.0 - ties.color) * 172.0;
+        u(rng, -width, width)
+    };
+    let surface = sample_surface(rng, factors, own);
+    Instance {
+        class: c,
+        variant: has(Factor::Subcategory) && own,
+        placement,
+        warp,
+        view,
+        hue: tc.hue + shift,
+        secondary_hue: tc.secondary_hue + shift,
+        saturation: u(rng, 0.55, 0.85),
+        value: u(rng, 0.62, 0.88),
+        surface,
+    }
+}
 
-    let mut occluders = Vec::new();
-    let main = instances[0].placement;
-    if has(Factor::ObjectBlocking) {
+/// A bold pattern or a fine texture on an object of the image's own class (`own`) under
+/// `pattern` or `texture`; plain otherwise.
+fn sample_surface<R: Rng>(rng: &mut R, factors: FactorSet, own: bool) -> Surface {
+    if factors.contains(Factor::Pattern) && own {
         let kind =
-            [OccluderKind::Pole, OccluderKind::Crate, OccluderKind::Bush][rng.random_range(0..3)];
-        let color = match kind {
-            OccluderKind::Pole => {
-                let g = u(rng, 0.35, 0.7);
-                [g, g, g * 1.05]
-            }
-            OccluderKind::Crate => hsv(u(rng, 25.0, 40.0), u(rng, 0.5, 0.7), u(rng, 0.45, 0.7)),
-            _ => hsv(u(rng, 90.0, 140.0), u(rng, 0.5, 0.8), u(rng, 0.3, 0.5)),
+            [PatternKind::Stripes, PatternKind::Dots, PatternKind::Checks][rng.random_range(0..3)];
+        let ink = if rng.random_bool(0.5) {
+            [0.05, 0.05, 0.05]
+        } else {
+            [0.97, 0.97, 0.95]
         };
-        let placement = Placement {
-            cx: main.cx + main.scale * u(rng, -0.25, 0.25),
-            cy: main.cy + main.scale * u(rng, -0.1, 0.3),
-            // A bush is bulky: smaller, so that it hides part of the object rather than all of it.
-            scale: main.scale
-                * if kind == OccluderKind::Bush {
-                    u(rng, 0.65, 0.8)
-                } else {
-                    u(rng, 0.9, 1.1)
-                },
-            rotation: u(rng, -0.3, 0.3),
-            mirror: false,
-        };
-        occluders.push(Occluder {
+        Surface::Pattern {
             kind,
-            placement,
-            color,
-            skin: color,
-        });
+            angle: u(rng, 0.0, PI),
+            period: u(rng, 0.2, 0.32),
+            ink,
+        }
+    } else if factors.contains(Factor::Texture) && own {
+        Surface::Texture {
+            strength: u(rng, 0.3, 0.45),
+            seed: rng.random(),
+        }
+    } else {
+        Surface::Plain
     }
-    if has(Factor::PersonBlocking) {
-        let skins = [
-            [0.96, 0.8, 0.69],
-            [0.87, 0.67, 0.5],
-            [0.6, 0.42, 0.3],
-            [0.36, 0.24, 0.17],
-        ];
-        let placement = Placement {
-            cx: main.cx + sign(rng) * main.scale * u(rng, 0.1, 0.45),
-            cy: main.cy + main.scale * u(rng, 0.2, 0.6),
-            scale: main.scale * u(rng, 0.85, 1.1),
-            rotation: u(rng, -0.15, 0.15),
-            mirror: rng.random_bool(0.5),
-        };
-        let color = hsv(u(rng, 0.0, 360.0), u(rng, 0.3, 0.9), u(rng, 0.3, 0.9));
-        occluders.push(Occluder {
-            kind: OccluderKind::Person,
-            placement,
-            color,
-            skin: skins[rng.random_range(0..4)],
-        });
-    }
+}
 
-    let (gain, lift, noise) = if has(Factor::Darker) {
+/// `object_blocking`: a pole, crate or bush in front of the `main` object.
+fn sample_object_blocker<R: Rng>(rng: &mut R, main: Placement) -> Occluder {
+    let kind =
+        [OccluderKind::Pole, OccluderKind::Crate, OccluderKind::Bush][rng.random_range(0..3)];
+    let color = match kind {
+        OccluderKind::Pole => {
+            let g = u(rng, 0.35, 0.7);
+            [g, g, g * 1.05]
+        }
+        OccluderKind::Crate => hsv(u(rng, 25.0, 40.0), u(rng, 0.5, 0.7), u(rng, 0.45, 0.7)),
+        _ => hsv(u(rng, 90.0, 140.0), u(rng, 0.5, 0.8), u(rng, 0.3, 0.5)),
+    };
+    let placement = Placement {
+        cx: main.cx + main.scale * u(rng, -0.25, 0.25),
+        cy: main.cy + main.scale * u(rng, -0.1, 0.3),
+        // A bush is bulky: smaller, so that it hides part of the object rather than all of it.
+        scale: main.scale
+            * if kind == OccluderKind::Bush {
+                u(rng, 0.65, 0.8)
+            } else {
+                u(rng, 0.9, 1.1)
+            },
+        rotation: u(rng, -0.3, 0.3),
+        mirror: false,
+    };
+    Occluder {
+        kind,
+        placement,
+        color,
+        skin: color,
+    }
+}
+
+/// `person_blocking`: a person in front of the `main` object.
+fn sample_person_blocker<R: Rng>(rng: &mut R, main: Placement) -> Occluder {
+    let skins = [
+        [0.96, 0.8, 0.69],
+        [0.87, 0.67, 0.5],
+        [0.6, 0.42, 0.3],
+        [0.36, 0.24, 0.17],
+    ];
+    let placement = Placement {
+        cx: main.cx + sign(rng) * main.scale * u(rng, 0.1, 0.45),
+        cy: main.cy + main.scale * u(rng, 0.2, 0.6),
+        scale: main.scale * u(rng, 0.85, 1.1),
+        rotation: u(rng, -0.15, 0.15),
+        mirror: rng.random_bool(0.5),
+    };
+    let color = hsv(u(rng, 0.0, 360.0), u(rng, 0.3, 0.9), u(rng, 0.3, 0.9));
+    Occluder {
+        kind: OccluderKind::Person,
+        placement,
+        color,
+        skin: skins[rng.random_range(0..4)],
+    }
+}
+
+/// Illumination gain, wash-out lift and sensor noise: `darker`, `brighter` or ordinary light.
+fn sample_lighting<R: Rng>(rng: &mut R, factors: FactorSet) -> (f32, f32, f32) {
+    if factors.contains(Factor::Darker) {
         (u(rng, 0.16, 0.32), 0.0, 0.03)
-    } else if has(Factor::Brighter) {
+    } else if factors.contains(Factor::Brighter) {
         (u(rng, 1.5, 1.9), u(rng, 0.3, 0.45), 0.015)
     } else {
         (u(rng, 0.85, 1.1), 0.0, 0.015)
-    };
-
-    SceneSpec {
-        class,
-        factors,
-        scene,
-        horizon,
-        tint,
-        clutter,
-        style,
-        instances,
-        occluders,
-        gain,
-        lift,
-        noise,
-        seed: rng.random(),
     }
 }
 

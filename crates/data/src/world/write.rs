@@ -166,40 +166,76 @@ pub fn generate(
         message: m,
     })?;
     prepare_output(out)?;
-    let templates = cfg.templates();
     let plans: Vec<(Split, Vec<PlannedImage>)> =
         Split::ALL.iter().map(|&s| (s, plan(cfg, s))).collect();
     let total: usize = plans.iter().map(|(_, p)| p.len()).sum();
     let done = AtomicUsize::new(0);
     let mut made_by_split = Vec::new();
     for (split, images) in plans {
-        for c in 0..cfg.classes.len() {
-            let dir = out.join(split.name()).join(wnid(c));
-            std::fs::create_dir_all(&dir).map_err(|e| DataError::io(&dir, e))?;
-        }
-        let made: Vec<Made> = images
-            .into_par_iter()
-            .map(|image| {
-                let (spec, pixels) = render_image(cfg, split, &image);
-                let path = out
-                    .join(split.name())
-                    .join(wnid(image.class))
-                    .join(&image.file_name);
-                write_image_file(
-                    &path,
-                    &encode_png(&pixels.rgb, cfg.image_size, cfg.image_size),
-                )?;
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                Ok(Made {
-                    visible: spec.visible_classes(),
-                    factors: spec.factors,
-                    image,
-                })
-            })
-            .collect::<Result<_>>()?;
+        let made = write_split(cfg, out, split, images, &|| {
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total)
+        })?;
         made_by_split.push((split, made));
     }
 
+    let ann = out.join("annotations");
+    let set = annotation_set(cfg, &made_by_split);
+    write_annotation_set(&ann, &set).map_err(|e| DataError::Annotations {
+        path: ann.clone(),
+        cause: Box::new(e),
+    })?;
+    let splits = made_by_split
+        .iter()
+        .map(|(split, made)| (split.name().to_string(), counts(cfg, made)))
+        .collect();
+    let manifest = manifest(cfg, splits);
+    write_metadata(cfg, out, &manifest)?;
+    Ok(GenerateSummary {
+        images: total,
+        manifest,
+    })
+}
+
+/// Renders the `images` of `split` in parallel and writes them as PNGs into their class
+/// folders; `one_done` is called as each image is written.
+fn write_split(
+    cfg: &WorldConfig,
+    out: &Path,
+    split: Split,
+    images: Vec<PlannedImage>,
+    one_done: &(dyn Fn() + Sync),
+) -> Result<Vec<Made>> {
+    for c in 0..cfg.classes.len() {
+        let dir = out.join(split.name()).join(wnid(c));
+        std::fs::create_dir_all(&dir).map_err(|e| DataError::io(&dir, e))?;
+    }
+    images
+        .into_par_iter()
+        .map(|image| {
+            let (spec, pixels) = render_image(cfg, split, &image);
+            let path = out
+                .join(split.name())
+                .join(wnid(image.class))
+                .join(&image.file_name);
+            write_image_file(
+                &path,
+                &encode_png(&pixels.rgb, cfg.image_size, cfg.image_size),
+            )?;
+            one_done();
+            Ok(Made {
+                visible: spec.visible_classes(),
+                factors: spec.factors,
+                image,
+            })
+        })
+        .collect()
+}
+
+/// The world's ImageNet-X annotation set: classes and metaclasses, top-factor and multi-factor
+/// annotations of both splits, validation labels, ReaL labels (the classes visible in each
+/// validation image) and prototypes.
+fn annotation_set(cfg: &WorldConfig, made_by_split: &[(Split, Vec<Made>)]) -> AnnotationSet {
+    let templates = cfg.templates();
     let mut set = AnnotationSet {
         classes: (0..cfg.classes.len())
             .map(|c| ClassLabel {
@@ -224,8 +260,7 @@ pub fn generate(
         real_labels: Some(Vec::new()),
         ..AnnotationSet::default()
     };
-    let mut splits = BTreeMap::new();
-    for (split, made) in &made_by_split {
+    for (split, made) in made_by_split {
         let annotated = made.iter().filter(|m| m.image.top.is_some());
         let top: Vec<AnnotationRecord> = annotated
             .clone()
@@ -254,31 +289,36 @@ pub fn generate(
             Split::Train => {
                 set.train_top = top;
                 set.train_multi = multi;
-                // The first few prototypical train images of each class stand for the toolkit's
-                // prototypes (shown to annotators; filtered out of scoring).
-                let mut per_class = vec![0; cfg.classes.len()];
-                for m in made.iter().filter(|m| m.image.top.is_none()) {
-                    if per_class[m.image.class] < 3 {
-                        per_class[m.image.class] += 1;
-                        set.prototypes.push(m.image.file_name.clone());
-                    }
-                }
+                set.prototypes = prototypes(cfg, made);
             }
         }
-        splits.insert(split.name().to_string(), counts(cfg, made));
     }
-    let ann = out.join("annotations");
-    write_annotation_set(&ann, &set).map_err(|e| DataError::Annotations {
-        path: ann.clone(),
-        cause: Box::new(e),
-    })?;
+    set
+}
 
-    let manifest = Manifest {
+/// The first few prototypical train images of each class stand for the toolkit's prototypes
+/// (shown to annotators; filtered out of scoring).
+fn prototypes(cfg: &WorldConfig, train: &[Made]) -> Vec<String> {
+    let mut prototypes = Vec::new();
+    let mut per_class = vec![0; cfg.classes.len()];
+    for m in train.iter().filter(|m| m.image.top.is_none()) {
+        if per_class[m.image.class] < 3 {
+            per_class[m.image.class] += 1;
+            prototypes.push(m.image.file_name.clone());
+        }
+    }
+    prototypes
+}
+
+/// The manifest of the world of `cfg` with the counts of each split.
+fn manifest(cfg: &WorldConfig, splits: BTreeMap<String, SplitCounts>) -> Manifest {
+    Manifest {
         generator: format!("spillover-data {} world v1", env!("CARGO_PKG_VERSION")),
         seed: cfg.seed,
         image_size: cfg.image_size,
         factors: Factor::ALL.iter().map(|f| f.name().to_string()).collect(),
-        classes: templates
+        classes: cfg
+            .templates()
             .iter()
             .enumerate()
             .map(|(i, t)| ClassEntry {
@@ -290,18 +330,18 @@ pub fn generate(
             })
             .collect(),
         splits,
-    };
+    }
+}
+
+/// Writes `manifest.json` and the resolved config `world.toml` into `out`.
+fn write_metadata(cfg: &WorldConfig, out: &Path, manifest: &Manifest) -> Result<()> {
     let path = out.join("manifest.json");
-    let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
+    let json = serde_json::to_vec_pretty(manifest).expect("manifest serialises");
     write_bytes_atomic(&path, &json).map_err(|e| DataError::io(&path, e))?;
     let path = out.join("world.toml");
     let toml = format!(
         "# Resolved configuration of this world (regenerate with `spillover world generate --config world.toml`).\n{}",
         cfg.to_toml()
     );
-    write_bytes_atomic(&path, toml.as_bytes()).map_err(|e| DataError::io(&path, e))?;
-    Ok(GenerateSummary {
-        images: total,
-        manifest,
-    })
+    write_bytes_atomic(&path, toml.as_bytes()).map_err(|e| DataError::io(&path, e))
 }

@@ -185,6 +185,70 @@ impl ModelScores {
     }
 }
 
+/// Outcomes per image: bit t = correct under error type t.
+const OUTCOMES: usize = 8;
+
+/// What pass 1 of [`EvalSet::score`] counts.
+struct Outcomes {
+    /// `[group][outcome]` image counts.
+    group_hist: Vec<u32>,
+    /// `[class][outcome]` image counts.
+    class_hist: Vec<u32>,
+    /// Per image: outcome bits | 0x80 for an image with a prediction (empty when not kept).
+    flags: Vec<u8>,
+}
+
+impl Outcomes {
+    /// Images per group, and correct ones per (error type, group).
+    fn group_counts(&self, n_types: usize) -> (Vec<u64>, Vec<u64>) {
+        let ng = self.group_hist.len() / OUTCOMES;
+        let mut group_total = vec![0u64; ng];
+        let mut group_correct = vec![0u64; n_types * ng];
+        for (g, hist) in self.group_hist.chunks_exact(OUTCOMES).enumerate() {
+            for (bits, &count) in hist.iter().enumerate() {
+                group_total[g] += u64::from(count);
+                for t in 0..n_types {
+                    group_correct[t * ng + g] += u64::from(count) * (bits as u64 >> t & 1);
+                }
+            }
+        }
+        (group_total, group_correct)
+    }
+
+    /// Correct images per (error type, class); adds the images per class to `class_total`.
+    fn class_counts(&self, n_types: usize, class_total: &mut [u32]) -> Vec<u32> {
+        let nc = self.class_hist.len() / OUTCOMES;
+        let mut class_correct = vec![0u32; n_types * nc];
+        for (label, hist) in self.class_hist.chunks_exact(OUTCOMES).enumerate() {
+            for (bits, &count) in hist.iter().enumerate() {
+                class_total[label] += count;
+                for t in 0..n_types {
+                    class_correct[t * nc + label] += count * (bits as u32 >> t & 1);
+                }
+            }
+        }
+        class_correct
+    }
+}
+
+/// What pass 2 of [`EvalSet::score`] accumulates.
+struct Calibrated {
+    /// `[error type][factor set][bin]` correct counts.
+    set_bin_correct: Vec<u64>,
+    all: CalibrationBins,
+    by_factor: Vec<CalibrationBins>,
+}
+
+impl Calibrated {
+    fn empty(type_sets: usize) -> Self {
+        Calibrated {
+            set_bin_correct: vec![0u64; type_sets * N_BINS],
+            all: CalibrationBins::default(),
+            by_factor: vec![CalibrationBins::default(); NUM_FACTORS],
+        }
+    }
+}
+
 impl EvalSet {
     /// Scores one model. `class[i]` is the prediction for scored image `i` ([`ABSENT`] = none).
     ///
@@ -221,22 +285,58 @@ impl EvalSet {
         // sums are floats whose order matters for bit-identity, so they are accumulated per bin in
         // image order as `np.bincount` does. Totals do not depend on the error type.
         let n_types = types.len();
-        let (n, ng, n_sets) = (self.len(), self.groups.len(), self.factor_sets.len());
         let calibration = !prob.is_empty();
-        // Pass 1, integer counts: one histogram over (group, outcome) and one over (class,
-        // outcome), where the outcome is bit t = correct under error type t. Two increments per
-        // image instead of one per counter; the per-type counts are summed out below.
-        const OUTCOMES: usize = 8;
+        let outcomes = self.outcome_histograms(class, n_types == 3, calibration || keep_outcomes);
+        let (group_total, group_correct) = outcomes.group_counts(n_types);
+        let class_correct = outcomes.class_counts(n_types, &mut scores.class_total);
+        scores.used = scores.class_total.iter().map(|&c| c as usize).sum();
+        let flags = &outcomes.flags;
+        let calibrated = if calibration {
+            self.calibration_pass(flags, prob, n_types)
+        } else {
+            Calibrated::empty(n_types * self.factor_sets.len())
+        };
+        if keep_outcomes {
+            for (i, &bits) in flags.iter().enumerate().filter(|(_, b)| **b != 0) {
+                scores.used_factors.push(self.factors[i]);
+                for t in 0..n_types {
+                    scores.by_type[t].outcomes.push(bits >> t & 1 == 1);
+                }
+            }
+        }
+        let mut totals = ErrorTypeScores {
+            by_metaclass: vec![Counts::default(); N_META],
+            calibration_all: calibrated.all,
+            calibration_by_factor: calibrated.by_factor,
+            ..Default::default()
+        };
+        for (&(meta, factors), &n) in self.groups.iter().zip(&group_total) {
+            totals.all.add_total(factors.0, n);
+            totals.by_metaclass[meta as usize].add_total(factors.0, n);
+        }
+        for t in 0..n_types {
+            self.expand_correct(
+                &mut scores.by_type[t],
+                t,
+                &group_correct,
+                &class_correct,
+                calibration.then_some(&calibrated.set_bin_correct[..]),
+            );
+            scores.by_type[t].take_totals_from(&totals);
+        }
+        scores
+    }
+
+    /// Pass 1, integer counts: one histogram over (group, outcome) and one over (class,
+    /// outcome), where the outcome is bit t = correct under error type t. Two increments per
+    /// image instead of one per counter; the per-type counts are summed out later. With
+    /// `want_flags`, each image's outcome bits | 0x80 (= has a prediction) are kept for a second
+    /// look (calibration, outcomes).
+    fn outcome_histograms(&self, class: &[u16], real: bool, want_flags: bool) -> Outcomes {
+        let (n, ng, nc) = (self.len(), self.groups.len(), self.num_classes as usize);
         let mut group_hist = vec![0u32; ng * OUTCOMES];
         let mut class_hist = vec![0u32; nc * OUTCOMES];
-        // Per image: the outcome bits | 0x80 = has a prediction; only kept when calibration or
-        // outcomes need a second look at each image.
-        let mut flags = if calibration || keep_outcomes {
-            vec![0u8; n]
-        } else {
-            Vec::new()
-        };
-        let real = n_types == 3;
+        let mut flags = if want_flags { vec![0u8; n] } else { Vec::new() };
         for i in 0..n {
             let pred = class[i];
             if pred == ABSENT {
@@ -253,84 +353,62 @@ impl EvalSet {
                 *f = 0x80 | bits as u8;
             }
         }
-        let mut group_total = vec![0u64; ng];
-        let mut group_correct = vec![0u64; n_types * ng];
-        for (g, hist) in group_hist.chunks_exact(OUTCOMES).enumerate() {
-            for (bits, &count) in hist.iter().enumerate() {
-                group_total[g] += u64::from(count);
-                for t in 0..n_types {
-                    group_correct[t * ng + g] += u64::from(count) * (bits as u64 >> t & 1);
-                }
+        Outcomes {
+            group_hist,
+            class_hist,
+            flags,
+        }
+    }
+
+    /// Pass 2, calibration: probability sums per bin in scored order (the toolkit's row order;
+    /// float sums depend on it), correct counts per (factor set, bin).
+    fn calibration_pass(&self, flags: &[u8], prob: &[f64], n_types: usize) -> Calibrated {
+        let n_sets = self.factor_sets.len();
+        let mut c = Calibrated::empty(n_types * n_sets);
+        for (i, &bits) in flags.iter().enumerate().filter(|(_, b)| **b != 0) {
+            let p = prob[i];
+            let bin = bin_of(p);
+            c.all.add_total(bin, p);
+            for_each_factor(self.factors[i].0, |f| c.by_factor[f].add_total(bin, p));
+            let set_bin = self.factor_set[i] as usize * N_BINS + bin;
+            for t in 0..n_types {
+                c.set_bin_correct[t * n_sets * N_BINS + set_bin] += u64::from(bits >> t & 1);
             }
         }
-        let mut class_correct = vec![0u32; n_types * nc];
-        for (label, hist) in class_hist.chunks_exact(OUTCOMES).enumerate() {
-            for (bits, &count) in hist.iter().enumerate() {
-                scores.class_total[label] += count;
-                for t in 0..n_types {
-                    class_correct[t * nc + label] += count * (bits as u32 >> t & 1);
-                }
-            }
+        c
+    }
+
+    /// Expands error type `t`'s correct counts per group, class and (factor set, bin) into
+    /// per-factor and per-metaclass counts and calibration bins of `s`.
+    fn expand_correct(
+        &self,
+        s: &mut ErrorTypeScores,
+        t: usize,
+        group_correct: &[u64],
+        class_correct: &[u32],
+        set_bin_correct: Option<&[u64]>,
+    ) {
+        let (ng, nc, n_sets) = (
+            self.groups.len(),
+            self.num_classes as usize,
+            self.factor_sets.len(),
+        );
+        s.by_metaclass = vec![Counts::default(); N_META];
+        s.calibration_by_factor = vec![CalibrationBins::default(); NUM_FACTORS];
+        s.class_correct = class_correct[t * nc..(t + 1) * nc].to_vec();
+        for (&(meta, factors), &n) in self.groups.iter().zip(&group_correct[t * ng..(t + 1) * ng]) {
+            s.all.add_correct(factors.0, n);
+            s.by_metaclass[meta as usize].add_correct(factors.0, n);
         }
-        scores.used = scores.class_total.iter().map(|&c| c as usize).sum();
-        // Pass 2, calibration: probability sums per bin in scored order (the toolkit's row
-        // order; float sums depend on it), correct counts per (factor set, bin).
-        let mut set_bin_correct = vec![0u64; n_types * n_sets * N_BINS];
-        let mut calibration_all = CalibrationBins::default();
-        let mut calibration_by_factor = vec![CalibrationBins::default(); NUM_FACTORS];
-        if calibration {
-            for (i, &bits) in flags.iter().enumerate().filter(|(_, b)| **b != 0) {
-                let p = prob[i];
-                let bin = bin_of(p);
-                calibration_all.add_total(bin, p);
-                for_each_factor(self.factors[i].0, |f| {
-                    calibration_by_factor[f].add_total(bin, p)
-                });
-                let set_bin = self.factor_set[i] as usize * N_BINS + bin;
-                for t in 0..n_types {
-                    set_bin_correct[t * n_sets * N_BINS + set_bin] += u64::from(bits >> t & 1);
-                }
-            }
-        }
-        if keep_outcomes {
-            for (i, &bits) in flags.iter().enumerate().filter(|(_, b)| **b != 0) {
-                scores.used_factors.push(self.factors[i]);
-                for t in 0..n_types {
-                    scores.by_type[t].outcomes.push(bits >> t & 1 == 1);
-                }
-            }
-        }
-        let mut totals = ErrorTypeScores {
-            by_metaclass: vec![Counts::default(); N_META],
-            calibration_all,
-            calibration_by_factor,
-            ..Default::default()
-        };
-        for (&(meta, factors), &n) in self.groups.iter().zip(&group_total) {
-            totals.all.add_total(factors.0, n);
-            totals.by_metaclass[meta as usize].add_total(factors.0, n);
-        }
-        for t in 0..n_types {
-            let s = &mut scores.by_type[t];
-            s.by_metaclass = vec![Counts::default(); N_META];
-            s.calibration_by_factor = vec![CalibrationBins::default(); NUM_FACTORS];
-            s.class_correct = class_correct[t * nc..(t + 1) * nc].to_vec();
-            for (&(meta, factors), &n) in
-                self.groups.iter().zip(&group_correct[t * ng..(t + 1) * ng])
-            {
-                s.all.add_correct(factors.0, n);
-                s.by_metaclass[meta as usize].add_correct(factors.0, n);
-            }
-            for (set, factors) in self.factor_sets.iter().enumerate().filter(|_| calibration) {
+        if let Some(set_bin_correct) = set_bin_correct {
+            for (set, factors) in self.factor_sets.iter().enumerate() {
                 for bin in 0..N_BINS {
                     let n = set_bin_correct[(t * n_sets + set) * N_BINS + bin];
                     s.calibration_all.correct[bin] += n;
                     for_each_factor(factors.0, |f| s.calibration_by_factor[f].correct[bin] += n);
                 }
             }
-            s.take_totals_from(&totals);
         }
-        scores
     }
 
     /// The toolkit's `human` pseudo-model: every label predicted with probability 1.

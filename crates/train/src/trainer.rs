@@ -543,7 +543,7 @@ pub fn run(
 
 /// Whether epoch `epoch` (1-based) of `epochs` is evaluated under `train.eval_every`.
 fn evaluates_after(epoch: usize, epochs: usize, every: usize) -> bool {
-    epoch == epochs || (every > 0 && epoch % every == 0)
+    epoch == epochs || (every > 0 && epoch.is_multiple_of(every))
 }
 
 /// Scores the predictions per factor into `RUN_DIR/factors.csv` when the data has annotations

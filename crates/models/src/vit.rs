@@ -150,6 +150,11 @@ fn timm_layer_norm(dim: usize, device: &Device) -> LayerNorm {
 }
 
 impl VitConfig {
+    /// The patch side of timm's standard ViTs (`vit_*_patch16_224`), for callers that let the
+    /// user leave it out (`patch_size` has no default in [`VitConfig::new`]: it is the one size
+    /// choice every ViT must make).
+    pub const DEFAULT_PATCH_SIZE: usize = 16;
+
     /// timm's `vit_tiny_patch16_224` (5.7 M parameters with 1000 classes).
     pub fn tiny(image_size: usize, patch_size: usize, num_classes: usize) -> Self {
         Self::new(image_size, patch_size, num_classes)

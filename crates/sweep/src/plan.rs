@@ -799,7 +799,7 @@ axes = { "augment.paper_color_jitter.strength" = [0.2, 0.4, 0.6, 0.8, 1.0] }
             .iter()
             .find(|c| c.name == "vit-flip-lr0.2-seed1")
             .unwrap();
-        assert_eq!(v.config.model.arch, "vit_tiny");
+        assert_eq!(v.config.model.arch(), "vit_tiny");
         assert_eq!(v.model.as_deref(), Some("vit"));
         assert_eq!(v.config.optim.lr, 0.2);
         let long = p.cells.last().unwrap();

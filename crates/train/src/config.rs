@@ -7,17 +7,21 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use spillover_models::{ModelConfig, Pooling, ResNetConfig, VitConfig};
+use spillover_models::ModelConfig;
 
 use crate::TrainError;
 use crate::provenance::SourcedTable;
 use crate::schedule::ScheduleKind;
 
+mod model;
+
+pub use model::{ModelSection, ModelSectionError, ResNetOptions, VitOptions, VitPresetOptions};
+
 /// A whole training cell.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {
-    /// The network.
+    /// The network (`[model]`, tagged by `arch`).
     pub model: ModelSection,
     /// The optimizer.
     #[serde(default)]
@@ -34,58 +38,6 @@ pub struct TrainConfig {
     /// Augmentation pipeline (owned by `spillover-augment`).
     #[serde(default)]
     pub augment: Vec<toml::Table>,
-}
-
-/// `[model]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelSection {
-    /// `resnet18`, `resnet34`, `resnet50`, `vit_tiny`, `vit_small`, `vit_base` or `vit`
-    /// (all ViT sizes from `dim`/`depth`/`heads`).
-    pub arch: String,
-    /// ResNet: 3×3 stem without max-pool, for 32–64 px images.
-    #[serde(default)]
-    pub small_input: bool,
-    /// ResNet: zero gamma on the last BatchNorm of each residual branch.
-    #[serde(default)]
-    pub zero_init_residual: bool,
-    /// ResNet: channels of the first stage.
-    #[serde(default = "default_width")]
-    pub width: usize,
-    /// ViT: patch side in pixels.
-    #[serde(default = "default_patch")]
-    pub patch_size: usize,
-    /// ViT (`arch = "vit"`): token width.
-    #[serde(default = "default_dim")]
-    pub dim: usize,
-    /// ViT (`arch = "vit"`): blocks.
-    #[serde(default = "default_depth")]
-    pub depth: usize,
-    /// ViT (`arch = "vit"`): heads.
-    #[serde(default = "default_heads")]
-    pub heads: usize,
-    /// ViT: `cls` or `mean`.
-    #[serde(default = "default_pooling")]
-    pub pooling: String,
-}
-
-fn default_width() -> usize {
-    64
-}
-fn default_patch() -> usize {
-    16
-}
-fn default_dim() -> usize {
-    192
-}
-fn default_depth() -> usize {
-    12
-}
-fn default_heads() -> usize {
-    3
-}
-fn default_pooling() -> String {
-    "cls".into()
 }
 
 /// Which optimizer.
@@ -275,6 +227,15 @@ impl TrainConfig {
                 message,
             })?;
         }
+        // `[model]` first, on its own, so that an error names the key inside it.
+        if let Some(toml::Value::Table(model)) = table.table.get("model")
+            && let Err(e) = ModelSection::from_table(model.clone())
+        {
+            let path: Vec<String> = std::iter::once("model".to_string())
+                .chain(e.key.clone())
+                .collect();
+            return Err(table.error_at(&path, e.message));
+        }
         let config: TrainConfig = table
             .table
             .clone()
@@ -355,22 +316,21 @@ impl TrainConfig {
     /// Catches model errors before any data is loaded, at the size of the images the data feeds
     /// the model (a ViT's patch must divide it).
     fn check_model(&self, data: &crate::source::DataSection) -> Result<(), String> {
-        let m = &self.model;
+        let patch = self.model.patch_size();
         let size = match data.model_input_size() {
             Some((size, source)) => {
-                if m.arch.starts_with("vit")
-                    && m.patch_size > 0
-                    && !size.is_multiple_of(m.patch_size)
+                if let Some(patch) = patch
+                    && patch > 0
+                    && !size.is_multiple_of(patch)
                 {
                     return Err(format!(
-                        "model.patch_size = {} does not divide the image size {size} ({source}): a ViT cuts the image into whole patches; choose a patch size that divides {size}, or another image size",
-                        m.patch_size
+                        "model.patch_size = {patch} does not divide the image size {size} ({source}): a ViT cuts the image into whole patches; choose a patch size that divides {size}, or another image size"
                     ));
                 }
                 size
             }
             // The data reports its own fault when opened; check the rest of the model here.
-            None => m.patch_size.max(1),
+            None => patch.unwrap_or(1).max(1),
         };
         self.model_config(10, size, 3)
             .map(|_| ())
@@ -425,55 +385,13 @@ impl TrainConfig {
         image_size: usize,
         channels: usize,
     ) -> Result<ModelConfig, TrainError> {
-        let m = &self.model;
-        let seed = self.train.seed;
         let bad = |message: String| TrainError::Config {
             origin: "[model]".into(),
             message,
         };
-        let pooling = match m.pooling.as_str() {
-            "cls" => Pooling::Cls,
-            "mean" => Pooling::Mean,
-            other => {
-                return Err(bad(format!(
-                    "model.pooling = {other:?} is not \"cls\" or \"mean\""
-                )));
-            }
-        };
-        let config = match m.arch.as_str() {
-            arch @ ("resnet18" | "resnet34" | "resnet50" | "resnet101" | "resnet152") => {
-                let depth: usize = arch["resnet".len()..].parse().expect("matched digits");
-                ModelConfig::ResNet(
-                    ResNetConfig::new(depth, num_classes)
-                        .with_small_input(m.small_input)
-                        .with_width(m.width)
-                        .with_zero_init_residual(m.zero_init_residual)
-                        .with_in_channels(channels)
-                        .with_seed(seed),
-                )
-            }
-            arch @ ("vit_tiny" | "vit_small" | "vit_base" | "vit") => {
-                let base = match arch {
-                    "vit_tiny" => VitConfig::tiny(image_size, m.patch_size, num_classes),
-                    "vit_small" => VitConfig::small(image_size, m.patch_size, num_classes),
-                    "vit_base" => VitConfig::base(image_size, m.patch_size, num_classes),
-                    _ => VitConfig::new(image_size, m.patch_size, num_classes)
-                        .with_dim(m.dim)
-                        .with_depth(m.depth)
-                        .with_heads(m.heads),
-                };
-                ModelConfig::Vit(
-                    base.with_pooling(pooling)
-                        .with_in_channels(channels)
-                        .with_seed(seed),
-                )
-            }
-            other => {
-                return Err(bad(format!(
-                    "model.arch = {other:?} is not one of resnet18, resnet34, resnet50, resnet101, resnet152, vit_tiny, vit_small, vit_base, vit"
-                )));
-            }
-        };
+        let config = self
+            .model
+            .config(num_classes, image_size, channels, self.train.seed);
         config.validate().map_err(|e| bad(e.to_string()))?;
         Ok(config)
     }
@@ -684,15 +602,12 @@ mod tests {
         )
         .unwrap();
         let c = TrainConfig::load(&main, &["train.seed=3".into()]).unwrap();
+        let ModelSection::Resnet50(resnet) = &c.model else {
+            panic!("{:?}", c.model)
+        };
         assert_eq!(
-            (
-                c.model.arch.as_str(),
-                c.model.width,
-                c.train.epochs,
-                c.optim.lr,
-                c.train.seed
-            ),
-            ("resnet50", 16, 5, 0.2, 3)
+            (resnet.width, c.train.epochs, c.optim.lr, c.train.seed),
+            (16, 5, 0.2, 3)
         );
         std::fs::write(
             &main,
@@ -775,6 +690,79 @@ mod tests {
     }
 
     #[test]
+    fn model_keys_belong_to_the_arch_and_errors_say_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let cell = dir.path().join("cell.toml");
+        let name = cell.display().to_string();
+        let load = |text: &str, sets: &[&str]| {
+            std::fs::write(&cell, text).unwrap();
+            let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+            TrainConfig::load(&cell, &sets).map_err(|e| e.to_string())
+        };
+        // A ResNet key on a ViT: the key, the arch and where it was written.
+        let vit = "[model]
+arch = \"vit_tiny\"
+patch_size = 4
+";
+        assert_eq!(
+            load(&format!("{vit}  width = 12\n"), &[]).unwrap_err(),
+            format!(
+                "{name}:4:3: [model] width: unknown key for arch = \"vit_tiny\"; valid keys: arch, patch_size, pooling"
+            )
+        );
+        assert_eq!(
+            load(vit, &["model.width=12"]).unwrap_err(),
+            "--set model.width=12: [model] width: unknown key for arch = \"vit_tiny\"; valid keys: arch, patch_size, pooling"
+        );
+        assert_eq!(
+            load(MINIMAL, &["model.patch_size=4"]).unwrap_err(),
+            "--set model.patch_size=4: [model] patch_size: unknown key for arch = \"resnet18\"; valid keys: arch, small_input, zero_init_residual, width"
+        );
+        assert_eq!(
+            load("[model]\narch = \"resnet19\"\n", &[]).unwrap_err(),
+            format!(
+                "{name}:2:1: [model] arch: unknown value \"resnet19\"; valid values: resnet18, resnet34, resnet50, resnet101, resnet152, vit_tiny, vit_small, vit_base, vit"
+            )
+        );
+        assert_eq!(
+            load(MINIMAL, &["model.width=wide"]).unwrap_err(),
+            "--set model.width=wide: [model] width: expected a non-negative integer, found a string \"wide\""
+        );
+        // Overrides of the arch's own keys, and of the arch itself.
+        let c = load(vit, &["model.pooling=mean", "model.patch_size=8"]).unwrap();
+        assert_eq!(
+            c.model,
+            ModelSection::VitTiny(VitPresetOptions {
+                patch_size: 8,
+                pooling: spillover_models::Pooling::Mean
+            })
+        );
+        let c = load(MINIMAL, &["model.width=12"]).unwrap();
+        assert_eq!(
+            c.model,
+            ModelSection::Resnet18(ResNetOptions {
+                small_input: true,
+                width: 12,
+                ..Default::default()
+            })
+        );
+    }
+
+    #[test]
+    fn every_arch_round_trips_through_the_resolved_config() {
+        for arch in ModelSection::ARCHS {
+            let text = format!("[model]\narch = \"{arch}\"\n");
+            let c = TrainConfig::parse(&text, "t.toml", &[]).unwrap();
+            let resolved = c.to_toml();
+            assert!(
+                resolved.contains(&format!("\n[model]\narch = \"{arch}\"\n")),
+                "{resolved}"
+            );
+            assert_eq!(TrainConfig::parse(&resolved, "resolved", &[]).unwrap(), c);
+        }
+    }
+
+    #[test]
     fn set_errors_blame_the_set_argument_and_list_the_valid_keys() {
         let err = |sets: &[&str]| {
             let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
@@ -826,7 +814,7 @@ mod tests {
         let paper = TrainConfig::load(&dir.join("paper_resnet50.toml"), &[]).unwrap();
         assert_eq!(
             (
-                paper.model.arch.as_str(),
+                paper.model.arch(),
                 paper.train.batch_size,
                 paper.train.epochs
             ),

@@ -127,7 +127,7 @@ impl SourcedTable {
     /// The error for a config that failed to deserialize: the offending key's origin and a
     /// message in the user's words (`[optim] lr: expected a float, found a string "x"`).
     pub fn deserialize_error(&self, error: &toml::de::Error) -> TrainError {
-        let (path, message) = explain(error.message(), &error_keys(&error.to_string()));
+        let (path, message) = explain_toml(error);
         self.error_at(&path, message)
     }
 
@@ -163,7 +163,9 @@ impl SourcedTable {
         TrainError::Config { origin, message }
     }
 
-    fn error_at(&self, path: &[String], message: String) -> TrainError {
+    /// The error `message` about the key at `path` (`["model", "width"]`), blamed on the spot
+    /// that wrote that key (or its closest written ancestor).
+    pub(crate) fn error_at(&self, path: &[String], message: String) -> TrainError {
         let origin = self
             .locate(&path.join("."))
             .unwrap_or_else(|| self.name.clone());
@@ -176,6 +178,12 @@ impl SourcedTable {
         };
         TrainError::Config { origin, message }
     }
+}
+
+/// The key path (relative to the table that was deserialized) and a message in the user's
+/// words for a toml deserialization error.
+pub(crate) fn explain_toml(error: &toml::de::Error) -> (Vec<String>, String) {
+    explain(error.message(), &error_keys(&error.to_string()))
 }
 
 /// The key path of a failed deserialization and a message in the user's words. `keys` is the

@@ -396,7 +396,7 @@ pub fn run(
         .collect();
 
     let [c, h, w] = data.image_shape();
-    if h != w && config.model.arch.starts_with("vit") {
+    if h != w && config.model.is_vit() {
         return Err(TrainError::Config {
             origin: "[model]".into(),
             message: format!("ViT needs square images, the data has {h}x{w}"),
@@ -442,7 +442,7 @@ pub fn run(
     let events = EventWriter::create(out).map_err(|e| TrainError::io(out, e))?;
     tracing::info!(
         "training {} ({} parameters) on {}: {} train / {} eval images, {} steps per epoch",
-        config.model.arch,
+        config.model.arch(),
         spillover_models::trainable_params(&model),
         selected.name,
         data.train_len(),

@@ -39,7 +39,11 @@ fn loss_decreases_and_beats_chance_on_learnable_patterns() {
     assert_eq!(h.len(), 3);
     assert!(h[2].train_loss < 0.7 * h[0].train_loss, "{h:#?}");
     assert!(h[2].eval_top1.unwrap() > 0.75, "chance is 0.25: {h:#?}");
-    assert_eq!(h[2].eval_top5, Some(1.0), "4 classes are always in the top 5");
+    assert_eq!(
+        h[2].eval_top5,
+        Some(1.0),
+        "4 classes are always in the top 5"
+    );
 
     // Everything the run directory promises is there.
     let p = dir.path();
@@ -91,14 +95,23 @@ fn eval_every_skips_evaluations_but_not_the_last_and_changes_no_result() {
     assert_eq!(evaluated(&train("2").0), [false, true, true]);
     // Evaluating draws nothing from the training streams: the same weights, the same result.
     assert_eq!(every_predictions, last_only_predictions);
-    assert_eq!(every.last(), last_only.last().map(|r| {
-        let mut r = r.clone();
-        r.images_per_sec = every.last().unwrap().images_per_sec;
-        r
-    }).as_ref());
+    assert_eq!(
+        every.last(),
+        last_only
+            .last()
+            .map(|r| {
+                let mut r = r.clone();
+                r.images_per_sec = every.last().unwrap().images_per_sec;
+                r
+            })
+            .as_ref()
+    );
     // Skipped evaluations are empty history.csv fields, not zeros.
     let rows: Vec<&str> = csv.lines().collect();
-    assert!(rows[1].ends_with(&format!(",,,,{}", last_only[0].images_per_sec)), "{csv}");
+    assert!(
+        rows[1].ends_with(&format!(",,,,{}", last_only[0].images_per_sec)),
+        "{csv}"
+    );
     assert!(!rows[3].contains(",,"), "{csv}");
 }
 

@@ -116,7 +116,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if let Some(last) = outcome.history.last() {
         let eval = match (last.eval_top1, last.eval_top5) {
             (Some(top1), Some(top5)) => {
-                format!("eval top-1 {:.2}%, top-5 {:.2}%", 100.0 * top1, 100.0 * top5)
+                format!(
+                    "eval top-1 {:.2}%, top-5 {:.2}%",
+                    100.0 * top1,
+                    100.0 * top5
+                )
             }
             _ => "not evaluated (train.eval_every)".to_string(),
         };

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the embedded synthetic default, from a fresh clone: does colour jitter spill
-# over onto other factors? The demo sweep (experiments/demo.toml): 20 training cells on the
-# synthetic factor world (32 px, a narrow small-input ResNet-18; GPU through wgpu when there is
+# over onto other factors? The demo sweep (experiments/demo.toml): 25 training cells on the
+# synthetic factor world (24 px, a narrow small-input ResNet-18; GPU through wgpu when there is
 # one, else the CPU backend, two cells at a time): flip only, and flip + the paper's colour jitter
-# at strengths 0.25, 0.5, 0.75 and 1, four seeds each; then the spill-over report (HTML,
+# at strengths 0.25, 0.5, 0.75 and 1, five seeds each; then the spill-over report (HTML,
 # Markdown, figures, tables) with the paper's trend test across strengths and seeds.
 # About 9.5 minutes on 2 CPU cores after the build (BENCHMARKS.md). Outputs: runs/demo/ (or $1);
 # the report in runs/demo/report/index.html. Rerunning resumes (finished cells are kept).

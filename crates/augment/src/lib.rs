@@ -104,6 +104,11 @@ pub trait Augmentation: Send + Sync + std::fmt::Debug {
 pub struct PipelineSpec(pub Vec<toml::Table>);
 
 impl PipelineSpec {
+    /// No `[[augment]]` entries.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn build(&self, registry: &Registry) -> Result<Pipeline> {
         registry.build_pipeline(&self.0)
     }

@@ -25,6 +25,7 @@ pub mod error;
 pub mod imagenet;
 pub mod loader;
 pub mod pack;
+pub mod section;
 pub mod world;
 
 #[cfg(test)]
@@ -35,3 +36,4 @@ pub use error::DataError;
 pub use imagenet::{ClassSelection, ImageFolder, Sample, Subset};
 pub use loader::{EpochIter, Loader, LoaderBatch, LoaderConfig};
 pub use pack::{PackHeader, PackedDataset, write_pack};
+pub use section::{DEFAULT_IMAGE_SIZE, DataSection, DataSectionError};

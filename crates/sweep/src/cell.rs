@@ -193,10 +193,10 @@ struct Trained {
 fn train(cell: &Cell, dir: &Path, resume: bool, opts: &CellOptions) -> Result<Trained> {
     spillover_train::fault::panic_point(&cell.name);
     let config = &cell.config;
-    let section = DataSection::from_table(&config.data).map_err(|message| {
+    let section = DataSection::from_table(&config.data).map_err(|e| {
         SweepError::Train(spillover_train::TrainError::Config {
             origin: format!("cell {} [data]", cell.name),
-            message,
+            message: e.to_string(),
         })
     })?;
     let data = LoaderData::open_with(&section, &config.augment, &opts.registry, false)?;

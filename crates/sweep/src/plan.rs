@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::Digest;
-use spillover_augment::{PipelineSpec, Registry};
+use spillover_augment::Registry;
 use spillover_train::TrainConfig;
 use spillover_train::config::{absolute_lexical, resolve_data_paths};
 use spillover_train::provenance::SourcedTable;
@@ -341,7 +341,8 @@ pub fn plan(exp: &Experiment, overrides: &[String], registry: &Registry) -> Resu
                 cell: name.clone(),
                 cause: source,
             })?;
-        PipelineSpec(config.augment.clone())
+        config
+            .augment
             .build(registry)
             .map_err(|e| SweepError::Cell {
                 file: exp.path.display().to_string(),
@@ -764,7 +765,7 @@ axes = { "augment.paper_color_jitter.strength" = [0.2, 0.4, 0.6, 0.8, 1.0] }
             (c.group.as_str(), c.strength, c.seed),
             ("color", Some(0.6), 1)
         );
-        assert_eq!(c.config.augment[1]["strength"].as_float(), Some(0.6));
+        assert_eq!(c.config.augment.0[1]["strength"].as_float(), Some(0.6));
         assert_eq!(c.differences, ["augment", "train.seed"]);
         let ids: BTreeSet<&str> = p.cells.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids.len(), p.cells.len());

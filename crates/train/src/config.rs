@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use spillover_augment::PipelineSpec;
 use spillover_models::ModelConfig;
 
 use crate::TrainError;
@@ -35,9 +36,10 @@ pub struct TrainConfig {
     /// Data source (owned by `spillover-data`); empty means the synthetic world.
     #[serde(default)]
     pub data: toml::Table,
-    /// Augmentation pipeline (owned by `spillover-augment`).
+    /// Augmentation pipeline (owned by `spillover-augment`, built against a registry when the
+    /// data opens).
     #[serde(default)]
-    pub augment: Vec<toml::Table>,
+    pub augment: PipelineSpec,
 }
 
 /// Which optimizer.
@@ -309,7 +311,7 @@ impl TrainConfig {
         if s.step_size == Some(0) {
             return Err("schedule.step_size must be at least 1".into());
         }
-        let data = crate::source::DataSection::from_table(&self.data)?;
+        let data = crate::source::DataSection::from_table(&self.data).map_err(|e| e.to_string())?;
         self.check_model(&data)
     }
 
@@ -807,7 +809,7 @@ patch_size = 4
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             let c = TrainConfig::load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
-            assert!(!c.augment.is_empty(), "{}", path.display());
+            assert!(!c.augment.0.is_empty(), "{}", path.display());
             n += 1;
         }
         assert!(n >= 3);
@@ -893,7 +895,7 @@ patch_size = 4
         let text = format!("{MINIMAL}[data]\npath = \"/x\"\n[[augment]]\nop = \"flip\"\np = 0.5\n");
         let c = TrainConfig::parse(&text, "t", &[]).unwrap();
         assert_eq!(c.data["path"].as_str(), Some("/x"));
-        assert_eq!(c.augment[0]["op"].as_str(), Some("flip"));
+        assert_eq!(c.augment.0[0]["op"].as_str(), Some("flip"));
     }
 
     #[test]

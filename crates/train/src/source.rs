@@ -1,5 +1,6 @@
-//! Where a run's images come from: the `[data]` section, resolved to `spillover-data` datasets
-//! behind its prefetching loader, with the `[[augment]]` pipeline of `spillover-augment`.
+//! Where a run's images come from: the `[data]` section (parsed by `spillover-data`'s
+//! [`DataSection`]), resolved to `spillover-data` datasets behind its prefetching loader, with the
+//! `[[augment]]` pipeline (`spillover-augment`'s [`PipelineSpec`]).
 //!
 //! - No `path`: the synthetic factor world (the embedded default config, or `world = FILE`). It
 //!   is rendered once per world config into the spillover cache (`worlds/<hash>/`, the same
@@ -15,7 +16,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Deserialize;
 use sha2::Digest;
 use spillover_augment::tensor::{IMAGENET_MEAN, IMAGENET_STD};
 use spillover_augment::{Pipeline, PipelineSpec, Registry, presets};
@@ -23,97 +23,10 @@ use spillover_data::world::config::WorldConfig;
 use spillover_data::{
     ClassSelection, Dataset, DecodedDataset, ImageFolder, Loader, LoaderConfig, Subset,
 };
+pub use spillover_data::{DEFAULT_IMAGE_SIZE, DataSection};
 
 use crate::TrainError;
 use crate::data::{TensorBatch, TensorBatches, TrainData};
-
-/// Side of an image folder's training crop and evaluation centre crop without `image_size`.
-pub const DEFAULT_IMAGE_SIZE: u32 = 224;
-
-/// `[data]`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DataSection {
-    /// Synthetic world config file (only the keys that differ from the default are needed).
-    pub world: Option<PathBuf>,
-    /// ImageNet root holding `train/` and `val/`.
-    pub path: Option<PathBuf>,
-    /// `file_name,label` CSV of a flat `val/` folder (ImageNet-X's `filename_label.csv`).
-    pub val_labels: Option<PathBuf>,
-    /// ImageNet-X annotation directory (default: the world's, or the fetched ImageNet-X files).
-    pub annotations: Option<PathBuf>,
-    /// ImageNet: side of the training crop and of the evaluation centre crop (default 224).
-    pub image_size: Option<u32>,
-    /// ImageNet: shorter side before the evaluation centre crop (default image_size × 8/7).
-    pub eval_resize: Option<u32>,
-    /// ImageNet: keep only the first N classes.
-    pub classes: Option<usize>,
-    /// ImageNet: keep this fraction of each class's training images.
-    pub fraction: Option<f64>,
-    /// Loader threads (0: all cores).
-    #[serde(default)]
-    pub workers: usize,
-    /// Batches prepared ahead of the training step.
-    pub prefetch: Option<usize>,
-}
-
-impl DataSection {
-    /// Parses the raw `[data]` table of a training config.
-    pub fn from_table(table: &toml::Table) -> Result<Self, String> {
-        let section: DataSection = toml::Value::Table(table.clone())
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("[data]: {e}"))?;
-        if section.path.is_none() {
-            let imagenet_only = [
-                ("val_labels", section.val_labels.is_some()),
-                ("image_size", section.image_size.is_some()),
-                ("eval_resize", section.eval_resize.is_some()),
-                ("classes", section.classes.is_some()),
-                ("fraction", section.fraction.is_some()),
-            ];
-            if let Some((key, _)) = imagenet_only.iter().find(|(_, set)| *set) {
-                return Err(format!(
-                    "data.{key} applies to ImageNet folders: set data.path too (the synthetic world takes its size and classes from its own config)"
-                ));
-            }
-        } else if section.world.is_some() {
-            return Err("data.world and data.path exclude each other: the synthetic world or ImageNet folders".into());
-        }
-        if let Some(f) = section.fraction
-            && !(f > 0.0 && f <= 1.0)
-        {
-            return Err(format!("data.fraction = {f} must be in (0, 1]"));
-        }
-        Ok(section)
-    }
-
-    /// Side of the square images the data feeds the model, and where it is set: `data.image_size`
-    /// (default 224) for image folders, the world's `image_size` otherwise. `None` when the world
-    /// config cannot be read here (opening the data reports why).
-    pub fn model_input_size(&self) -> Option<(usize, String)> {
-        if self.path.is_some() {
-            return Some(match self.image_size {
-                Some(size) => (size as usize, "data.image_size".into()),
-                None => (
-                    DEFAULT_IMAGE_SIZE as usize,
-                    format!("data.image_size, default {DEFAULT_IMAGE_SIZE}"),
-                ),
-            });
-        }
-        match &self.world {
-            Some(path) => WorldConfig::load(path).ok().map(|c| {
-                (
-                    c.image_size as usize,
-                    format!("image_size of the world {}", path.display()),
-                )
-            }),
-            None => Some((
-                WorldConfig::default().image_size as usize,
-                "image_size of the default world".into(),
-            )),
-        }
-    }
-}
 
 /// Tensor batches from `spillover-data` loaders.
 pub struct LoaderData {
@@ -194,7 +107,7 @@ impl LoaderData {
     /// Opens the data of `section` with the `[[augment]]` pipeline `augment` (built-in ops).
     pub fn open(
         section: &DataSection,
-        augment: &[toml::Table],
+        augment: &PipelineSpec,
         progress: bool,
     ) -> Result<Self, TrainError> {
         Self::open_with(section, augment, &Registry::default(), progress)
@@ -203,16 +116,14 @@ impl LoaderData {
     /// [`LoaderData::open`] with the ops of `registry` (built-ins plus a user's own).
     pub fn open_with(
         section: &DataSection,
-        augment: &[toml::Table],
+        augment: &PipelineSpec,
         registry: &Registry,
         progress: bool,
     ) -> Result<Self, TrainError> {
-        let user_pipeline = PipelineSpec(augment.to_vec())
-            .build(registry)
-            .map_err(|e| TrainError::Config {
-                origin: "[[augment]]".into(),
-                message: e.to_string(),
-            })?;
+        let user_pipeline = augment.build(registry).map_err(|e| TrainError::Config {
+            origin: "[[augment]]".into(),
+            message: e.to_string(),
+        })?;
         let workers = section.workers;
         let prefetch = section.prefetch.unwrap_or(4).max(1);
         match &section.path {
@@ -408,39 +319,5 @@ fn annotated_classes(folder: &ImageFolder, dir: PathBuf) -> (Vec<u32>, Result<Pa
             );
             (folder_index, Err(reason))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn section(text: &str) -> Result<DataSection, String> {
-        DataSection::from_table(&text.parse().unwrap())
-    }
-
-    #[test]
-    fn data_section_rejects_mixed_and_unknown_keys() {
-        assert_eq!(section("").unwrap(), DataSection::default());
-        assert!(
-            section("pth = \"/x\"")
-                .unwrap_err()
-                .contains("unknown field `pth`")
-        );
-        assert!(
-            section("image_size = 64")
-                .unwrap_err()
-                .contains("data.image_size applies to ImageNet")
-        );
-        assert!(
-            section("path = \"/x\"\nworld = \"w.toml\"")
-                .unwrap_err()
-                .contains("exclude each other")
-        );
-        assert!(
-            section("path = \"/x\"\nfraction = 0")
-                .unwrap_err()
-                .contains("(0, 1]")
-        );
     }
 }

@@ -85,19 +85,14 @@ pub fn csv_rows(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The tiny world (`world.toml`): 16 px, 10 classes, 200 training and 100 validation images.
-pub const TINY_WORLD: &str = "seed = 3\nimage_size = 16\n[splits.train]\nimages_per_class = 20\n[splits.val]\nimages_per_class = 10\n";
+/// The tiny world (`world.toml`: 16 px, 10 classes, 200 training and 100 validation images)
+/// and its base training config, one definition shared with crates/cli's own tests.
+#[path = "../../crates/cli/tests/tiny/mod.rs"]
+mod tiny;
+pub use tiny::{WORLD as TINY_WORLD, base as tiny_base};
 
 /// Validation images of [`TINY_WORLD`].
 pub const TINY_WORLD_VAL_IMAGES: usize = 100;
-
-/// A base training config on `world.toml` (next to it): a 4-channel small-input ResNet-18,
-/// `epochs` epochs of 4 steps (about 0.1 s an epoch on one thread).
-pub fn tiny_base(epochs: usize) -> String {
-    format!(
-        "[model]\narch = \"resnet18\"\nsmall_input = true\nwidth = 4\n[optim]\nlr = 0.05\n[schedule]\nkind = \"constant\"\n[train]\nepochs = {epochs}\nbatch_size = 50\neval_batch_size = 100\nimage_grid = 0\n[data]\nworld = \"world.toml\"\n"
-    )
-}
 
 /// `spillover status DIR --json`: (cell name, state) of every cell.
 pub fn cell_states(cache: &Path, sweep: &Path) -> Vec<(String, String)> {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::ModuleOptimizer;
+use burn::optim::{ModuleOptimizer, OptimizerRecord};
 use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
@@ -231,6 +231,8 @@ fn progress_bar(len: u64, prefix: String, visible: bool) -> ProgressBar {
 struct Session<'a> {
     config: &'a TrainConfig,
     data: &'a dyn TrainData,
+    /// The run directory.
+    out: &'a Path,
     devices: Vec<Device>,
     optim: ModuleOptimizer,
     schedule: LrSchedule,
@@ -366,92 +368,29 @@ pub fn run(
     out: &Path,
     opts: &RunOptions,
 ) -> Result<RunOutcome, TrainError> {
-    let t = &config.train;
-    if data.train_len() < t.batch_size {
-        return Err(TrainError::Config {
-            origin: "train.batch_size".into(),
-            message: format!(
-                "{} is larger than the training split ({} images); lower it",
-                t.batch_size,
-                data.train_len()
-            ),
-        });
-    }
+    check_batch_fits(config, data)?;
     let _lock = claim_run_dir(out)?;
     let resume_from = prepare_run_dir(config, out, opts.resume)?;
-
-    let mut selected = device::select(opts.backend, opts.max_devices);
-    for warning in selected
-        .warning
-        .clone()
-        .into_iter()
-        .chain(apply_precision(&mut selected, t.precision))
-    {
-        tracing::warn!("{warning}");
-    }
-    let devices: Vec<Device> = selected
-        .devices
-        .iter()
-        .map(|d| d.clone().autodiff())
-        .collect();
-
-    let [c, h, w] = data.image_shape();
-    if h != w && config.model.is_vit() {
-        return Err(TrainError::Config {
-            origin: "[model]".into(),
-            message: format!("ViT needs square images, the data has {h}x{w}"),
-        });
-    }
-    let model_config = config.model_config(data.num_classes(), h, c)?;
-    let mut model = model_config.init(&devices[0])?;
-    let mut state = TrainState {
-        epoch: 0,
-        step: 0,
-        rng: Pcg64::seed_from_u64(t.seed),
-        history: vec![],
-    };
-    let mut optim_record = None;
-    if let Some(dir) = &resume_from {
-        let loaded = checkpoint::load(dir, model)?;
-        model = loaded.model;
-        state = loaded.state;
-        optim_record = Some(loaded.optimizer);
-        tracing::info!(
-            "resuming {} after epoch {} (step {})",
-            out.display(),
-            state.epoch,
-            state.step
-        );
-    }
+    let (backend, devices) = select_devices(opts, config.train.precision);
+    let (model, state, optim_record) = start_or_resume(config, data, &devices[0], resume_from)?;
     let mut optim = crate::optim::build(&config.optim, &model);
     if let Some(record) = optim_record {
         optim = optim.load_record(record);
     }
-
-    let steps_per_epoch = (data.train_len() / t.batch_size) as u64;
-    let schedule = LrSchedule {
-        base_lr: config.optim.lr,
-        kind: config.schedule.kind.clone(),
-        min_lr: config.schedule.min_lr,
-        milestones: config.milestones(),
-        gamma: config.schedule.gamma,
-        warmup_steps: (config.schedule.warmup_epochs * steps_per_epoch as f64).round() as u64,
-        steps_per_epoch,
-        total_steps: steps_per_epoch * t.epochs as u64,
-    };
+    let schedule = lr_schedule(config, data.train_len());
     let events = EventWriter::create(out).map_err(|e| TrainError::io(out, e))?;
     tracing::info!(
-        "training {} ({} parameters) on {}: {} train / {} eval images, {} steps per epoch",
+        "training {} ({} parameters) on {backend}: {} train / {} eval images, {} steps per epoch",
         config.model.arch(),
         spillover_models::trainable_params(&model),
-        selected.name,
         data.train_len(),
         data.eval_len(),
-        steps_per_epoch
+        schedule.steps_per_epoch
     );
     let mut session = Session {
         config,
         data,
+        out,
         devices,
         optim,
         schedule,
@@ -459,86 +398,196 @@ pub fn run(
         events,
         progress: opts.progress,
     };
-
-    let first_epoch = session.state.epoch;
-    // The last epoch's evaluation keeps its predictions, so the export needs no second pass.
-    let mut last_eval_rows = None;
-    while session.state.epoch < t.epochs {
-        if opts
-            .stop_after
-            .is_some_and(|k| session.state.epoch - first_epoch >= k)
-        {
-            break;
+    let (model, last_eval_rows) = session.train_epochs(model, opts.stop_after)?;
+    let finished = session.state.epoch >= config.train.epochs;
+    let mut outcome = RunOutcome {
+        backend,
+        history: Vec::new(),
+        finished,
+        predictions: None,
+        factors: None,
+        no_factors: None,
+        model,
+    };
+    if finished {
+        let (path, scored) = session.export(&outcome.model, last_eval_rows)?;
+        outcome.predictions = Some(path);
+        match scored {
+            Ok(rows) => outcome.factors = Some(rows),
+            Err(reason) => outcome.no_factors = Some(reason),
         }
-        let (trained, train_tally, per_sec) = session.train_epoch(model)?;
-        model = trained;
-        let epoch = session.state.epoch + 1;
-        let last_epoch = epoch == t.epochs;
-        let eval_tally = if evaluates_after(epoch, t.epochs, t.eval_every) {
-            let (tally, rows) = session.evaluate(&model, last_epoch)?;
-            if last_epoch {
-                last_eval_rows = Some(rows);
+    }
+    outcome.history = session.state.history;
+    Ok(outcome)
+}
+
+fn check_batch_fits(config: &TrainConfig, data: &dyn TrainData) -> Result<(), TrainError> {
+    let batch_size = config.train.batch_size;
+    if data.train_len() >= batch_size {
+        return Ok(());
+    }
+    Err(TrainError::Config {
+        origin: "train.batch_size".into(),
+        message: format!(
+            "{batch_size} is larger than the training split ({} images); lower it",
+            data.train_len()
+        ),
+    })
+}
+
+/// The backend's name and its devices (with autodiff), in the precision asked for where the
+/// devices support it (a warning says when they do not).
+fn select_devices(opts: &RunOptions, precision: Precision) -> (String, Vec<Device>) {
+    let mut selected = device::select(opts.backend, opts.max_devices);
+    for warning in selected
+        .warning
+        .clone()
+        .into_iter()
+        .chain(apply_precision(&mut selected, precision))
+    {
+        tracing::warn!("{warning}");
+    }
+    let devices = selected
+        .devices
+        .iter()
+        .map(|d| d.clone().autodiff())
+        .collect();
+    (selected.name, devices)
+}
+
+/// A fresh model and state, or those of the checkpoint to resume (with its optimizer record).
+fn start_or_resume(
+    config: &TrainConfig,
+    data: &dyn TrainData,
+    device: &Device,
+    resume_from: Option<PathBuf>,
+) -> Result<(Classifier, TrainState, Option<OptimizerRecord>), TrainError> {
+    let [c, h, w] = data.image_shape();
+    if h != w && config.model.is_vit() {
+        return Err(TrainError::Config {
+            origin: "[model]".into(),
+            message: format!("ViT needs square images, the data has {h}x{w}"),
+        });
+    }
+    let model = config
+        .model_config(data.num_classes(), h, c)?
+        .init(device)?;
+    let Some(dir) = resume_from else {
+        let state = TrainState {
+            epoch: 0,
+            step: 0,
+            rng: Pcg64::seed_from_u64(config.train.seed),
+            history: vec![],
+        };
+        return Ok((model, state, None));
+    };
+    let loaded = checkpoint::load(&dir, model)?;
+    tracing::info!(
+        "resuming from {} after epoch {} (step {})",
+        dir.display(),
+        loaded.state.epoch,
+        loaded.state.step
+    );
+    Ok((loaded.model, loaded.state, Some(loaded.optimizer)))
+}
+
+fn lr_schedule(config: &TrainConfig, train_len: usize) -> LrSchedule {
+    let steps_per_epoch = (train_len / config.train.batch_size) as u64;
+    LrSchedule {
+        base_lr: config.optim.lr,
+        kind: config.schedule.kind.clone(),
+        min_lr: config.schedule.min_lr,
+        milestones: config.milestones(),
+        gamma: config.schedule.gamma,
+        warmup_steps: (config.schedule.warmup_epochs * steps_per_epoch as f64).round() as u64,
+        steps_per_epoch,
+        total_steps: steps_per_epoch * config.train.epochs as u64,
+    }
+}
+
+impl Session<'_> {
+    /// Trains the remaining epochs (at most `stop_after` of them), evaluating, logging and
+    /// checkpointing after each. Returns the model and, when the last epoch was trained here,
+    /// its evaluation's predictions (so the export needs no second pass).
+    fn train_epochs(
+        &mut self,
+        mut model: Classifier,
+        stop_after: Option<usize>,
+    ) -> Result<(Classifier, Option<Vec<Prediction>>), TrainError> {
+        let epochs = self.config.train.epochs;
+        let first_epoch = self.state.epoch;
+        let mut last_eval_rows = None;
+        while self.state.epoch < epochs {
+            if stop_after.is_some_and(|k| self.state.epoch - first_epoch >= k) {
+                break;
             }
-            Some(tally)
-        } else {
-            None
-        };
-        session.state.epoch = epoch;
-        let record = EpochRecord {
-            epoch,
-            lr: session.schedule.lr_at(session.state.step.saturating_sub(1)),
-            train_loss: train_tally.loss(),
-            train_top1: train_tally.top1(),
-            eval_loss: eval_tally.as_ref().map(Tally::loss),
-            eval_top1: eval_tally.as_ref().map(Tally::top1),
-            eval_top5: eval_tally.as_ref().map(Tally::top5),
-            images_per_sec: per_sec,
-        };
-        log_epoch(&mut session.events, &record, session.state.step)
-            .map_err(|e| TrainError::io(out, e))?;
-        session.state.history.push(record);
-        write_history(out, &session.state.history)?;
-        checkpoint::save(
-            out,
-            &model,
-            &session.optim,
-            &session.state,
-            t.keep_checkpoints,
-        )?;
+            let (trained, train_tally, per_sec) = self.train_epoch(model)?;
+            model = trained;
+            let epoch = self.state.epoch + 1;
+            let last_epoch = epoch == epochs;
+            let eval_tally = if evaluates_after(epoch, epochs, self.config.train.eval_every) {
+                let (tally, rows) = self.evaluate(&model, last_epoch)?;
+                if last_epoch {
+                    last_eval_rows = Some(rows);
+                }
+                Some(tally)
+            } else {
+                None
+            };
+            self.state.epoch = epoch;
+            let record = EpochRecord {
+                epoch,
+                lr: self.schedule.lr_at(self.state.step.saturating_sub(1)),
+                train_loss: train_tally.loss(),
+                train_top1: train_tally.top1(),
+                eval_loss: eval_tally.as_ref().map(Tally::loss),
+                eval_top1: eval_tally.as_ref().map(Tally::top1),
+                eval_top5: eval_tally.as_ref().map(Tally::top5),
+                images_per_sec: per_sec,
+            };
+            self.end_epoch(&model, record)?;
+        }
+        Ok((model, last_eval_rows))
     }
 
-    let finished = session.state.epoch >= t.epochs;
-    let mut predictions_path = None;
-    let mut factors = None;
-    let mut no_factors = None;
-    if finished {
+    /// Logs the epoch, rewrites `history.csv` and saves the checkpoint.
+    fn end_epoch(&mut self, model: &Classifier, record: EpochRecord) -> Result<(), TrainError> {
+        log_epoch(&mut self.events, &record, self.state.step)
+            .map_err(|e| TrainError::io(self.out, e))?;
+        self.state.history.push(record);
+        write_history(self.out, &self.state.history)?;
+        checkpoint::save(
+            self.out,
+            model,
+            &self.optim,
+            &self.state,
+            self.config.train.keep_checkpoints,
+        )?;
+        Ok(())
+    }
+
+    /// Writes `predictions.csv` and scores it per factor: the path and the factor table, or
+    /// why there is none.
+    fn export(
+        &self,
+        model: &Classifier,
+        last_eval_rows: Option<Vec<Prediction>>,
+    ) -> Result<(PathBuf, Result<Vec<FactorRow>, String>), TrainError> {
         // A resumed run that was already finished has no evaluation of this invocation.
         let rows = match last_eval_rows {
             Some(rows) => rows,
-            None => session.evaluate(&model, true)?.1,
+            None => self.evaluate(model, true)?.1,
         };
-        let path = out.join("predictions.csv");
+        let path = self.out.join("predictions.csv");
         predictions::write(&path, &rows)?;
         crate::fault::point("predictions-written");
-        match score_factors(data, &path, out)? {
-            Ok(rows) => factors = Some(rows),
-            Err(reason) => {
-                tracing::warn!("no per-factor table (factors.csv): {reason}");
-                no_factors = Some(reason);
-            }
+        let scored = score_factors(self.data, &path, self.out)?;
+        if let Err(reason) = &scored {
+            tracing::warn!("no per-factor table (factors.csv): {reason}");
         }
         crate::fault::point("factors-written");
-        predictions_path = Some(path);
+        Ok((path, scored))
     }
-    Ok(RunOutcome {
-        backend: selected.name,
-        history: session.state.history,
-        finished,
-        predictions: predictions_path,
-        factors,
-        no_factors,
-        model,
-    })
 }
 
 /// Whether epoch `epoch` (1-based) of `epochs` is evaluated under `train.eval_every`.

@@ -102,12 +102,16 @@ impl Default for ResNetOptions {
 }
 
 impl Default for VitPresetOptions {
-    /// [`VitConfig`]'s defaults, with its standard patch ([`VitConfig::DEFAULT_PATCH_SIZE`]).
+    /// The preset's own keys of [`VitOptions::default`].
     fn default() -> Self {
-        let c = VitConfig::new(1, VitConfig::DEFAULT_PATCH_SIZE, 1);
+        let VitOptions {
+            patch_size,
+            pooling,
+            ..
+        } = VitOptions::default();
         Self {
-            patch_size: c.patch_size,
-            pooling: c.pooling,
+            patch_size,
+            pooling,
         }
     }
 }
